@@ -1,0 +1,80 @@
+/**
+ * @module @ampkit/protocol: Amplitude's ingestion wire format, limits, validation and user-property
+ * semantics, shared by the tracking client and the local server.
+ */
+export { isInvalidIdValue } from './invalid-ids.ts'
+export {
+  BATCH_DAILY_QUOTA_EVENTS,
+  BATCH_EPS_LIMIT,
+  DEDUP_WINDOW_MS,
+  DEFAULT_MIN_ID_LENGTH,
+  EPS_WINDOW_MS,
+  HTTP_V2_EPS_LIMIT,
+  MAX_BATCH_REQUEST_BYTES,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_GROUP_IDENTIFICATIONS_PER_REQUEST,
+  MAX_GROUP_IDENTIFY_REQUEST_BYTES,
+  MAX_GROUP_TYPES_PER_EVENT,
+  MAX_GROUP_VALUES_PER_TYPE,
+  MAX_HTTP_V2_REQUEST_BYTES,
+  MAX_IDENTIFY_REQUEST_BYTES,
+  MAX_PROPERTY_DEPTH,
+  MAX_STRING_LENGTH,
+  NO_SESSION_ID,
+  SERVER_URLS,
+  type ServerZone,
+  THROTTLED_RETRY_AFTER_MS,
+} from './limits.ts'
+export {
+  badRequestBody,
+  ERROR_MESSAGES,
+  type EventIndexMaps,
+  invalidApiKeyBody,
+  invalidEventsBody,
+  missingFieldBody,
+  payloadTooLargeBody,
+  serverErrorBody,
+  successBody,
+  tooManyRequestsBody,
+} from './response-bodies.ts'
+export {
+  type EnvelopeOutcome,
+  exceedsEventCount,
+  readUploadEnvelope,
+  type UploadEnvelope,
+} from './upload-envelope.ts'
+export {
+  applyUserProperties,
+  hasIdentifyOperations,
+  isIdentifyOperation,
+} from './user-property-operations.ts'
+export {
+  type EventFinding,
+  type FindingKind,
+  normalizeEvent,
+  truncateString,
+  truncateStrings,
+  type ValidationOptions,
+  validateEvent,
+  validateEvents,
+} from './validate-event.ts'
+export {
+  GROUP_IDENTIFY_EVENT_TYPE,
+  type GroupIdentification,
+  IDENTIFY_EVENT_TYPE,
+  IDENTIFY_OPERATIONS,
+  type Identification,
+  type IdentifyOperation,
+  type IdentifyPayload,
+  type IndexMap,
+  type InvalidRequestBody,
+  type PayloadTooLargeBody,
+  type Properties,
+  type PropertyValue,
+  REVENUE_EVENT_TYPE,
+  type ResponseBody,
+  type SuccessBody,
+  type TooManyRequestsBody,
+  type UploadRequestBody,
+  type WireEvent,
+} from './wire.ts'
