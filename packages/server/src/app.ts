@@ -1,0 +1,374 @@
+/**
+ * @module The server as an app object: `createServerApp(options)` gives `handle(Request) → Response`
+ * with web-standard types, exercised in-process by tests; `listen.ts` binds it to a port. This file
+ * routes, applies faults, logs one line per request and tracks in-flight requests for `close()`.
+ */
+import {
+  BATCH_EPS_LIMIT,
+  EPS_WINDOW_MS,
+  ERROR_MESSAGES,
+  HTTP_V2_EPS_LIMIT,
+  payloadTooLargeBody,
+  serverErrorBody,
+  tooManyRequestsBody,
+} from '@ampkit/protocol'
+import { readRequestBody } from './body-reader.ts'
+import { ApiError, ConfigError } from './errors.ts'
+import { FaultInjector, type FaultRule } from './faults.ts'
+import { type Project, ProjectRegistry } from './projects.ts'
+import { RateLimiter } from './rate-limiter.ts'
+import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
+import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
+import type { RequestNotes, RouteContext } from './routes/context.ts'
+import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
+import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
+import { handleUpload, uploadByteLimit } from './routes/upload.ts'
+import type { Store } from './store/store.ts'
+
+/** Per user/device rate limits (ingestion-api.md §6). */
+export interface RateLimitOptions {
+  /** HTTP V2 events per second per user and per device. @default 30 */
+  httpV2EpsLimit?: number
+  /** Batch events per second per user and per device. @default 1000 */
+  batchEpsLimit?: number
+  /** Averaging window, in ms. @default 30000 */
+  windowMs?: number
+  /** Most user/device keys tracked per limiter; least recently used are evicted. @default 100000 */
+  maxTrackedKeys?: number
+}
+
+/** Where the server writes its lines. Lines never hold a key, a query string or a body. */
+export interface ServerLogger {
+  /** One line per request: `POST /batch 200 12ms events=2000`. */
+  info(line: string): void
+  /** Unexpected errors (answered 500). */
+  error(line: string): void
+}
+
+/** Options of `createServerApp`. */
+export interface ServerAppOptions {
+  /** Storage of events and profiles. The app closes it in `close()`. Required. */
+  store: Store
+  /** The projects served (at least one). Required. */
+  projects: readonly Project[]
+  /** Per user/device throttling, answered 429; `false` turns it off. @default true */
+  rateLimits?: boolean | RateLimitOptions
+  /** Enables the fault-injection admin API at `/_ampkit/faults`. @default false */
+  faults?: boolean
+  /** Request log and error sink. @default silent */
+  logger?: ServerLogger
+  /** Clock, ms since the epoch. @default Date.now */
+  now?: () => number
+  /** Deadline for a request body to arrive completely, in ms. @default 30000 */
+  bodyTimeoutMs?: number
+  /** Longest request URL accepted, in characters; longer is 414. @default 8192 */
+  maxUrlLength?: number
+}
+
+/** Facts about the connection the node adapter knows and a `Request` does not carry. */
+export interface ConnectionInfo {
+  remoteAddress?: string | undefined
+}
+
+/** The server app. */
+export interface ServerApp {
+  /** Answers one request. Never rejects: every failure is rendered as a response. */
+  handle(request: Request, connection?: ConnectionInfo): Promise<Response>
+  /** Refuses new requests (503), waits for in-flight ones, then closes the store. Idempotent. */
+  close(): Promise<void>
+  /** The projects served. */
+  readonly projects: Project[]
+}
+
+const resetResponses = new WeakSet<Response>()
+
+/**
+ * True for the response a `reset` (or dropped `hang`) fault returns: the node adapter destroys the
+ * connection instead of writing it. In-process callers see a 500.
+ */
+export function isConnectionReset(response: Response): boolean {
+  return resetResponses.has(response)
+}
+
+function connectionReset(): Response {
+  const response = jsonResponse(500, serverErrorBody(500, 'Connection reset (fault injection)'))
+  resetResponses.add(response)
+  return response
+}
+
+const SILENT: ServerLogger = { info: () => {}, error: () => {} }
+
+interface ResolvedOptions {
+  store: Store
+  registry: ProjectRegistry
+  limiters: RouteContext['limiters']
+  faults: FaultInjector | undefined
+  logger: ServerLogger
+  now: () => number
+  bodyTimeoutMs: number
+  maxUrlLength: number
+}
+
+function positive(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ConfigError(`createServerApp: ${name} must be a positive number, got ${value}`)
+  return value
+}
+
+/** Fills defaults and checks every option; throws `ConfigError` naming the bad one. */
+export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOptions {
+  if (options.store === undefined || options.store === null)
+    throw new ConfigError('createServerApp: store is required')
+  const registry = new ProjectRegistry(options.projects ?? [])
+  const limiters: RouteContext['limiters'] = {}
+  const rate = options.rateLimits ?? true
+  if (rate !== false) {
+    const settings = rate === true ? {} : rate
+    const windowMs = positive(settings.windowMs, 'rateLimits.windowMs', EPS_WINDOW_MS)
+    const maxTrackedKeys = positive(settings.maxTrackedKeys, 'rateLimits.maxTrackedKeys', 100_000)
+    limiters.httpV2 = new RateLimiter({
+      epsLimit: positive(settings.httpV2EpsLimit, 'rateLimits.httpV2EpsLimit', HTTP_V2_EPS_LIMIT),
+      windowMs,
+      maxTrackedKeys,
+    })
+    limiters.batch = new RateLimiter({
+      epsLimit: positive(settings.batchEpsLimit, 'rateLimits.batchEpsLimit', BATCH_EPS_LIMIT),
+      windowMs,
+      maxTrackedKeys,
+    })
+  }
+  return {
+    store: options.store,
+    registry,
+    limiters,
+    faults: options.faults === true ? new FaultInjector() : undefined,
+    logger: options.logger ?? SILENT,
+    now: options.now ?? Date.now,
+    bodyTimeoutMs: positive(options.bodyTimeoutMs, 'bodyTimeoutMs', 30_000),
+    maxUrlLength: positive(options.maxUrlLength, 'maxUrlLength', 8192),
+  }
+}
+
+type Handler = (context: RouteContext) => Promise<Response>
+
+/** The routes: path → method → handler. Paths are matched exactly. */
+const ROUTES: Record<string, Record<string, Handler>> = {
+  '/2/httpapi': { POST: (context) => handleUpload(context, '/2/httpapi') },
+  '/batch': { POST: (context) => handleUpload(context, '/batch') },
+  '/identify': { POST: handleIdentify, GET: handleIdentify },
+  '/groupidentify': { POST: handleGroupIdentify },
+  '/attribution': { POST: handleAttribution },
+  '/api/2/usersearch': { GET: handleUserSearch },
+  '/api/2/useractivity': { GET: handleUserActivity },
+}
+
+/** A path safe for a log line: no query string, no control characters, bounded length. */
+function loggablePath(url: URL | undefined): string {
+  if (url === undefined) return '<unparsable url>'
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
+  const clean = url.pathname.replace(/[\u0000-\u001f\u007f\s]/g, '?')
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean
+}
+
+function loggableMethod(method: string): string {
+  return /^[A-Z]{1,16}$/.test(method) ? method : '<method>'
+}
+
+/** Creates the app. Throws `ConfigError` for a bad option. */
+export function createServerApp(options: ServerAppOptions): ServerApp {
+  const resolved = resolveServerAppOptions(options)
+  const { store, registry, limiters, faults, logger, now, bodyTimeoutMs, maxUrlLength } = resolved
+  const inFlight = new Set<Promise<Response>>()
+  const shutdown = new AbortController()
+  let closing: Promise<void> | undefined
+
+  async function route(request: Request, url: URL, context: RouteContext): Promise<Response> {
+    const path = url.pathname
+    if (path.startsWith(ADMIN_PREFIX) || path === '/_ampkit') return handleAdmin(context, faults)
+    if (faults !== undefined) {
+      const rule = faults.take(request.method, path)
+      if (rule !== undefined) {
+        const faulted = await applyFault(rule, context)
+        if (faulted !== undefined) return faulted
+      }
+    }
+    const methods = ROUTES[path]
+    if (methods === undefined) {
+      // Amplitude answers an unknown ingestion path with 400 `Invalid request path`. Under the
+      // query API (`/api/`) the usual 404 fits better: those clients treat 400 as a bad parameter.
+      if (path.startsWith('/api/')) throw new ApiError(404, { code: 404, error: 'Not Found' })
+      throw new ApiError(400, { code: 400, error: ERROR_MESSAGES.invalidPath })
+    }
+    const handler = methods[request.method]
+    if (handler === undefined) {
+      const allow = Object.keys(methods).join(', ')
+      // A CORS preflight for a browser SDK sending JSON to the local server.
+      if (request.method === 'OPTIONS')
+        return new Response(null, {
+          status: 204,
+          headers: {
+            allow,
+            'access-control-allow-methods': `${allow}, OPTIONS`,
+            'access-control-allow-headers': '*',
+            'access-control-max-age': '86400',
+          },
+        })
+      // A known path with the wrong method: 405 with `Allow` is the HTTP answer; the body keeps the
+      // JSON shape with `code` that every Amplitude client reads (the real status is unconfirmed).
+      throw new ApiError(405, { code: 405, error: 'Method Not Allowed' }, { headers: { allow } })
+    }
+    return handler(context)
+  }
+
+  async function applyFault(rule: FaultRule, context: RouteContext): Promise<Response | undefined> {
+    switch (rule.kind) {
+      case 'error':
+        return jsonResponse(rule.status ?? 503, {
+          ...(rule.body ?? serverErrorBody(rule.status ?? 503)),
+          code: rule.status ?? 503,
+        })
+      case 'too-large':
+        return jsonResponse(413, payloadTooLargeBody())
+      case 'bad-request':
+        return jsonResponse(400, {
+          error: ERROR_MESSAGES.invalidEventJson,
+          ...rule.body,
+          code: 400,
+        })
+      case 'throttle':
+        return throttleFault(rule, context)
+      case 'reset':
+        return connectionReset()
+      case 'hang': {
+        await sleep(rule.delayMs ?? 30_000, shutdown.signal)
+        if (rule.afterDelay === 'answer' && !shutdown.signal.aborted) return undefined
+        return connectionReset()
+      }
+    }
+  }
+
+  async function throttleFault(rule: FaultRule, context: RouteContext): Promise<Response> {
+    const path = context.url.pathname
+    let throttledEvents = rule.throttledEvents
+    if (throttledEvents === undefined) throttledEvents = await eventsNamed(rule, context)
+    const body = tooManyRequestsBody({
+      epsThreshold: rule.epsThreshold ?? (path === '/batch' ? BATCH_EPS_LIMIT : HTTP_V2_EPS_LIMIT),
+      throttledUsers: rule.throttledUsers ?? {},
+      throttledDevices: rule.throttledDevices ?? {},
+      throttledEvents,
+      ...(rule.exceededDailyQuotaUsers && {
+        exceededDailyQuotaUsers: rule.exceededDailyQuotaUsers,
+      }),
+      ...(rule.exceededDailyQuotaDevices && {
+        exceededDailyQuotaDevices: rule.exceededDailyQuotaDevices,
+      }),
+    })
+    const headers: Record<string, string> = {}
+    if (rule.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(rule.retryAfterSeconds)
+    return jsonResponse(429, body, headers)
+  }
+
+  /** Best effort: the indices of the request's events whose user or device the rule names. */
+  async function eventsNamed(rule: FaultRule, context: RouteContext): Promise<number[]> {
+    const users = { ...rule.throttledUsers, ...rule.exceededDailyQuotaUsers }
+    const devices = { ...rule.throttledDevices, ...rule.exceededDailyQuotaDevices }
+    const path = context.url.pathname
+    if (path !== '/2/httpapi' && path !== '/batch') return []
+    try {
+      const { bytes } = await readRequestBody(context.request, {
+        maxBytes: uploadByteLimit(path),
+        timeoutMs: bodyTimeoutMs,
+      })
+      const events = (JSON.parse(new TextDecoder().decode(bytes)) as { events?: unknown }).events
+      if (!Array.isArray(events)) return []
+      const indices: number[] = []
+      events.forEach((event: unknown, index) => {
+        const { user_id: userId, device_id: deviceId } = (event ?? {}) as Record<string, unknown>
+        const named =
+          (typeof userId === 'string' && Object.hasOwn(users, userId)) ||
+          (typeof deviceId === 'string' && Object.hasOwn(devices, deviceId))
+        if (named) indices.push(index)
+      })
+      return indices
+    } catch {
+      return []
+    }
+  }
+
+  async function respond(request: Request, connection: ConnectionInfo): Promise<Response> {
+    const startedAt = performance.now()
+    const notes: RequestNotes = {}
+    let url: URL | undefined
+    let response: Response
+    try {
+      if (request.url.length > maxUrlLength)
+        throw new ApiError(414, { code: 414, error: 'Request-URI Too Long' })
+      url = new URL(request.url)
+      if (closing !== undefined)
+        throw new ApiError(503, serverErrorBody(503), { headers: { connection: 'close' } })
+      const context: RouteContext = {
+        request,
+        url,
+        store,
+        projects: registry,
+        now,
+        bodyTimeoutMs,
+        limiters,
+        remoteAddress: connection.remoteAddress,
+        notes,
+      }
+      response = await route(request, url, context)
+    } catch (error) {
+      response = renderError(error, (message) =>
+        logger.error(`${loggableMethod(request.method)} ${loggablePath(url)} failed: ${message}`),
+      )
+    }
+    for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value)
+    const elapsedMs = Math.round(performance.now() - startedAt)
+    const events = notes.events === undefined ? '' : ` events=${notes.events}`
+    const reset = isConnectionReset(response) ? ' (connection reset)' : ''
+    logger.info(
+      `${loggableMethod(request.method)} ${loggablePath(url)} ${response.status} ${elapsedMs}ms${events}${reset}`,
+    )
+    return response
+  }
+
+  return {
+    get projects() {
+      return registry.projects
+    },
+    handle(request, connection = {}) {
+      const pending = respond(request, connection).catch((error: unknown) =>
+        // respond() renders every error itself; this guards the guard (a throwing logger).
+        renderError(error, () => {}),
+      )
+      inFlight.add(pending)
+      void pending.finally(() => inFlight.delete(pending))
+      return pending
+    },
+    close() {
+      closing ??= (async () => {
+        shutdown.abort()
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}
+
+/** Waits `ms`, or less when the server shuts down (a held request must not delay shutdown). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+  })
+}

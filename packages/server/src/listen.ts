@@ -1,0 +1,199 @@
+/**
+ * @module The edge: binds a `ServerApp` to a TCP port with node:http. Only this file knows sockets.
+ * The request body is handed to the app as a web stream that pulls from the socket on demand, so
+ * the app's byte caps bound memory; a `reset` fault destroys the connection.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { serverErrorBody } from '@ampkit/protocol'
+import { isConnectionReset, type ServerApp } from './app.ts'
+
+/** Options of `listen`. */
+export interface ListenOptions {
+  /** Interface to bind. @default '127.0.0.1' (loopback only) */
+  host?: string
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number
+}
+
+/** A listening server. */
+export interface ListeningServer {
+  /** Base URL, e.g. `http://127.0.0.1:51234`. */
+  url: string
+  host: string
+  port: number
+  /** Stops accepting connections, waits for in-flight requests, closes the app (and its store). */
+  close(): Promise<void>
+}
+
+/** Largest request head node accepts, in bytes; above it node itself answers 431. */
+const MAX_HEADER_BYTES = 64 * 1024
+
+function toWebRequest(req: IncomingMessage, origin: string): Request {
+  const headers = new Headers()
+  const raw = req.rawHeaders
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    try {
+      headers.append(raw[index]!, raw[index + 1]!)
+    } catch {
+      // A header value the Fetch API refuses (e.g. non-Latin-1) is dropped, not fatal.
+    }
+  }
+  const method = req.method ?? 'GET'
+  let target = req.url ?? '/'
+  // Absolute-form targets (`POST http://host/batch`) keep only their path; anything unparsable
+  // becomes a path the router answers with `Invalid request path`.
+  if (!target.startsWith('/')) {
+    try {
+      const parsed = new URL(target)
+      target = `${parsed.pathname}${parsed.search}`
+    } catch {
+      target = '/<invalid>'
+    }
+  }
+  const init: RequestInit & { duplex?: 'half' } = { method, headers }
+  if (method !== 'GET' && method !== 'HEAD') {
+    init.body = bodyStream(req)
+    init.duplex = 'half'
+  }
+  return new Request(`${origin}${target}`, init)
+}
+
+/**
+ * A pull-based stream over the request: data is read from the socket only when the app asks for
+ * more, so a client cannot push more than the app's cap plus one chunk into memory.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let settled = false
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.pause()
+        req.on('data', (chunk: Buffer) => {
+          if (settled) return
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          if ((controller.desiredSize ?? 0) <= 0) req.pause()
+        })
+        req.on('end', () => {
+          if (settled) return
+          settled = true
+          controller.close()
+        })
+        const abort = () => {
+          if (settled) return
+          settled = true
+          controller.error(new Error('request body ended before its declared length'))
+        }
+        req.on('aborted', abort)
+        req.on('error', abort)
+        req.on('close', () => {
+          if (!req.complete) abort()
+        })
+      },
+      pull() {
+        req.resume()
+      },
+      cancel() {
+        // The app stopped reading (a cap was hit): stop pulling; node discards the rest once the
+        // response is written, and the 413 carries `Connection: close`.
+        settled = true
+        req.pause()
+      },
+    },
+    { highWaterMark: 1 },
+  )
+}
+
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+): Promise<void> {
+  if (isConnectionReset(response)) {
+    destroySocket(req.socket)
+    return
+  }
+  const body = Buffer.from(await response.arrayBuffer())
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  // A request whose body was not read to its end (refused early, or capped) leaves unread bytes on
+  // the connection; closing it after the answer is the only safe way to resynchronise.
+  if (!req.complete) headers.connection = 'close'
+  headers['content-length'] = String(body.byteLength)
+  res.writeHead(response.status, headers)
+  res.end(body)
+}
+
+function destroySocket(socket: Socket): void {
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
+  else socket.destroy()
+}
+
+/** Binds the app. Resolves once the port is open. */
+export async function listen(
+  app: ServerApp,
+  options: ListenOptions = {},
+): Promise<ListeningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 0
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    void serve(req, res)
+  })
+  let origin = ''
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const request = toWebRequest(req, origin)
+      const response = await app.handle(request, { remoteAddress: req.socket.remoteAddress })
+      if (req.socket.destroyed) return
+      await writeResponse(req, res, response)
+    } catch {
+      // Nothing above should throw (the app renders its own errors); if it does, answer 500 and
+      // keep serving.
+      if (!res.headersSent && !req.socket.destroyed) {
+        res.writeHead(500, { 'content-type': 'application/json', connection: 'close' })
+        res.end(JSON.stringify(serverErrorBody(500)))
+      }
+    }
+  }
+
+  server.on('clientError', (_error, socket) => {
+    // Malformed HTTP (bad request line, oversized head): node's own 400/431 answer, then close.
+    const body = JSON.stringify({ code: 400, error: 'Bad Request' })
+    if (socket.writable)
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      )
+    else socket.destroy()
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  origin = `http://${urlHost}:${address.port}`
+
+  let closed: Promise<void> | undefined
+  return {
+    url: origin,
+    host: address.address,
+    port: address.port,
+    close() {
+      closed ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections()
+        await app.close()
+        server.closeAllConnections()
+        await stopped
+      })()
+      return closed
+    },
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * @module What a route handler receives: the request, and the server's parts it may use.
+ */
+import type { ProjectRegistry } from '../projects.ts'
+import type { RateLimiter } from '../rate-limiter.ts'
+import type { Store } from '../store/store.ts'
+
+/** Per-request facts a handler reports back for the request log line. */
+export interface RequestNotes {
+  /** Events in an accepted or refused ingestion request, when the body was read. */
+  events?: number
+}
+
+/** Everything a route handler needs. */
+export interface RouteContext {
+  request: Request
+  url: URL
+  store: Store
+  projects: ProjectRegistry
+  /** The server clock, ms since the epoch. */
+  now: () => number
+  /** Deadline for a request body to arrive, in ms. */
+  bodyTimeoutMs: number
+  /** Per-path rate limiters; absent when rate limits are off. */
+  limiters: { httpV2?: RateLimiter; batch?: RateLimiter }
+  /** The client's address, when known (the node adapter passes it), for `ip: "$remote"`. */
+  remoteAddress: string | undefined
+  notes: RequestNotes
+}

@@ -1,0 +1,153 @@
+/**
+ * @module `POST /2/httpapi` and `POST /batch`, checked in the spec's order (ingestion-api.md §8):
+ * JSON parse → `api_key`/`events` present → key known → size/count (413) → per-event checks → rate
+ * limits (429) → store → 200 with all four fields. Every refusal rejects the whole request.
+ */
+import {
+  BATCH_EPS_LIMIT,
+  exceedsEventCount,
+  HTTP_V2_EPS_LIMIT,
+  invalidApiKeyBody,
+  invalidEventsBody,
+  MAX_BATCH_REQUEST_BYTES,
+  MAX_HTTP_V2_REQUEST_BYTES,
+  normalizeEvent,
+  payloadTooLargeBody,
+  readUploadEnvelope,
+  successBody,
+  tooManyRequestsBody,
+  validateEvents,
+  type WireEvent,
+} from '@ampkit/protocol'
+import { readRequestBody } from '../body-reader.ts'
+import { ApiError } from '../errors.ts'
+import type { RateLimiter } from '../rate-limiter.ts'
+import { jsonResponse } from '../responses.ts'
+import type { RouteContext } from './context.ts'
+import { assertJsonContentType, parseJsonBody } from './json-body.ts'
+
+/** The two JSON upload endpoints. */
+export type UploadPath = '/2/httpapi' | '/batch'
+
+/** The byte cap of an upload endpoint, counted on the decompressed body. */
+export function uploadByteLimit(path: UploadPath): number {
+  return path === '/2/httpapi' ? MAX_HTTP_V2_REQUEST_BYTES : MAX_BATCH_REQUEST_BYTES
+}
+
+/** Handles one upload request. */
+export async function handleUpload(context: RouteContext, path: UploadPath): Promise<Response> {
+  const { request, projects, store } = context
+  assertJsonContentType(request)
+  // The byte limit is enforced while the body streams in, so it necessarily comes before the JSON
+  // parse; the event-count 413 keeps its place after the key check.
+  const { bytes } = await readRequestBody(request, {
+    maxBytes: uploadByteLimit(path),
+    timeoutMs: context.bodyTimeoutMs,
+  })
+  const parsed = parseJsonBody(bytes)
+  const outcome = readUploadEnvelope(parsed)
+  if (!outcome.ok) throw new ApiError(400, { ...outcome.body })
+  const { apiKey, events, minIdLength } = outcome.envelope
+  context.notes.events = events.length
+  const project = projects.byApiKey(apiKey)
+  if (project === undefined) throw new ApiError(400, { ...invalidApiKeyBody(apiKey) })
+  if (exceedsEventCount(events)) throw new ApiError(413, { ...payloadTooLargeBody() })
+  const validation = minIdLength === undefined ? {} : { minIdLength }
+  const findings = validateEvents(events, validation)
+  if (findings !== undefined) throw new ApiError(400, { ...invalidEventsBody(findings) })
+  const normalized = events.map((event) => normalizeEvent(event as WireEvent, validation))
+
+  const limiter = path === '/2/httpapi' ? context.limiters.httpV2 : context.limiters.batch
+  const receivedAtMs = context.now()
+  const counts = limiter ? countByKey(project.id, normalized) : undefined
+  if (limiter && counts) assertUnderRate(limiter, counts, normalized, project.id, receivedAtMs)
+
+  await store.ingestEvents(normalized, {
+    projectId: project.id,
+    receivedAtMs,
+    clientUploadTimeMs: clientUploadTime(parsed),
+    path,
+    sourceIp: context.remoteAddress,
+  })
+  if (limiter && counts) limiter.record(counts, receivedAtMs)
+  // `events_ingested` counts every event accepted, duplicates included: whether Amplitude counts
+  // de-duplicated events is unconfirmed, and a count equal to what was sent is what the SDKs and
+  // people expect from a 200 (de-duplication is visible in the stored data, not in this number).
+  return jsonResponse(200, successBody(normalized.length, bytes.byteLength, receivedAtMs))
+}
+
+function clientUploadTime(parsed: unknown): number | undefined {
+  const value = (parsed as { client_upload_time?: unknown }).client_upload_time
+  if (typeof value !== 'string') return undefined
+  const ms = Date.parse(value)
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+function userKey(projectId: number, userId: string): string {
+  return `${projectId}\u0000u\u0000${userId}`
+}
+
+function deviceKey(projectId: number, deviceId: string): string {
+  return `${projectId}\u0000d\u0000${deviceId}`
+}
+
+function countByKey(projectId: number, events: readonly WireEvent[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const event of events) {
+    if (typeof event.user_id === 'string') {
+      const key = userKey(projectId, event.user_id)
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+    if (typeof event.device_id === 'string') {
+      const key = deviceKey(projectId, event.device_id)
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+  }
+  return counts
+}
+
+/**
+ * Throws Amplitude's 429 when a user or device would pass the limit. The whole request is refused
+ * and nothing is counted, so a client that retries only the throttled events later is not held back
+ * by its own refused attempts.
+ */
+function assertUnderRate(
+  limiter: RateLimiter,
+  counts: Map<string, number>,
+  events: readonly WireEvent[],
+  projectId: number,
+  nowMs: number,
+): void {
+  const over = limiter.exceeding(counts, nowMs)
+  if (over.size === 0) return
+  const throttledUsers: Record<string, number> = {}
+  const throttledDevices: Record<string, number> = {}
+  const throttledEvents: number[] = []
+  events.forEach((event, index) => {
+    let throttled = false
+    if (typeof event.user_id === 'string') {
+      const rate = over.get(userKey(projectId, event.user_id))
+      if (rate !== undefined) {
+        throttledUsers[event.user_id] = rate
+        throttled = true
+      }
+    }
+    if (typeof event.device_id === 'string') {
+      const rate = over.get(deviceKey(projectId, event.device_id))
+      if (rate !== undefined) {
+        throttledDevices[event.device_id] = rate
+        throttled = true
+      }
+    }
+    if (throttled) throttledEvents.push(index)
+  })
+  const epsThreshold = limiter.options.epsLimit
+  // No Retry-After header: Amplitude's 429 is not known to send one; clients wait their own
+  // advised time (30 s HTTP V2, 15 s Batch). A fault rule can add one to test a client.
+  throw new ApiError(429, {
+    ...tooManyRequestsBody({ epsThreshold, throttledUsers, throttledDevices, throttledEvents }),
+  })
+}
+
+/** Default limits per path, events per second. */
+export const DEFAULT_EPS_LIMITS = { httpV2: HTTP_V2_EPS_LIMIT, batch: BATCH_EPS_LIMIT } as const
