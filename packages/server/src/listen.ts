@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { serverErrorBody } from '@ampkit/protocol'
+import { ERROR_MESSAGES, serverErrorBody } from '@ampkit/protocol'
 import { isConnectionReset, type ServerApp } from './app.ts'
 
 /** Options of `listen`. */
@@ -108,6 +108,7 @@ async function writeResponse(
   req: IncomingMessage,
   res: ServerResponse,
   response: Response,
+  closeConnection: boolean,
 ): Promise<void> {
   if (isConnectionReset(response)) {
     destroySocket(req.socket)
@@ -120,10 +121,24 @@ async function writeResponse(
   })
   // A request whose body was not read to its end (refused early, or capped) leaves unread bytes on
   // the connection; closing it after the answer is the only safe way to resynchronise.
-  if (!req.complete) headers.connection = 'close'
+  if (!req.complete || closeConnection) headers.connection = 'close'
   headers['content-length'] = String(body.byteLength)
   res.writeHead(response.status, headers)
   res.end(body)
+  if (closeConnection) res.once('finish', () => req.socket.end())
+}
+
+/** A complete HTTP/1.1 response for a socket node's parser has given up on. */
+function rawResponse(status: number, statusLine: string, body: Record<string, unknown>): string {
+  const text = JSON.stringify(body)
+  return [
+    `HTTP/1.1 ${statusLine}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(text)}`,
+    'connection: close',
+    '',
+    text,
+  ].join('\r\n')
 }
 
 function destroySocket(socket: Socket): void {
@@ -142,13 +157,18 @@ export async function listen(
     void serve(req, res)
   })
   let origin = ''
+  /** Requests being answered per connection, and connections to close once answered. */
+  const busySockets = new WeakMap<Socket, number>()
+  const closeAfterResponse = new WeakSet<Socket>()
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const socket = req.socket
+    busySockets.set(socket, (busySockets.get(socket) ?? 0) + 1)
     try {
       const request = toWebRequest(req, origin)
-      const response = await app.handle(request, { remoteAddress: req.socket.remoteAddress })
-      if (req.socket.destroyed) return
-      await writeResponse(req, res, response)
+      const response = await app.handle(request, { remoteAddress: socket.remoteAddress })
+      if (socket.destroyed || !socket.writable) return
+      await writeResponse(req, res, response, closeAfterResponse.has(socket))
     } catch {
       // Nothing above should throw (the app renders its own errors); if it does, answer 500 and
       // keep serving.
@@ -156,17 +176,33 @@ export async function listen(
         res.writeHead(500, { 'content-type': 'application/json', connection: 'close' })
         res.end(JSON.stringify(serverErrorBody(500)))
       }
+    } finally {
+      busySockets.set(socket, (busySockets.get(socket) ?? 1) - 1)
     }
   }
 
-  server.on('clientError', (_error, socket) => {
-    // Malformed HTTP (bad request line, oversized head): node's own 400/431 answer, then close.
-    const body = JSON.stringify({ code: 400, error: 'Bad Request' })
-    if (socket.writable)
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    if (error.code === 'HPE_INVALID_EOF_STATE') {
+      // The client closed its side before the declared Content-Length arrived: a truncated body,
+      // which is not a JSON document. Answered here, as node ends the socket right after.
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+        rawResponse(400, '400 Bad Request', { code: 400, error: ERROR_MESSAGES.invalidJson }),
       )
-    else socket.destroy()
+      return
+    }
+    if ((busySockets.get(socket) ?? 0) > 0) {
+      // Bytes after a complete request could not be parsed (a body longer than its declared
+      // length). The request in flight is answered first; the connection closes after it.
+      closeAfterResponse.add(socket)
+      return
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+    const reason = status === 431 ? '431 Request Header Fields Too Large' : '400 Bad Request'
+    socket.end(rawResponse(status, reason, { code: status, error: reason.slice(4) }))
   })
 
   await new Promise<void>((resolve, reject) => {
