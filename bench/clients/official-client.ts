@@ -1,0 +1,43 @@
+/**
+ * @module The official `@amplitude/analytics-node`, configured as documented for a Node server:
+ * `serverUrl` pointed at the sink and `flushQueueSize` equal to the floor's batch size; every other
+ * option at its default (HTTP V2 endpoint, `flushIntervalMillis` 10,000, `flushMaxRetries` 12,
+ * `logLevel` Warn — its log lines are captured by the harness, not printed).
+ */
+import { createInstance } from '@amplitude/analytics-node'
+import type { BenchClient, BenchClientConfig } from './bench-client.ts'
+
+export async function createOfficialClient(config: BenchClientConfig): Promise<BenchClient> {
+  const client = createInstance()
+  const options = {
+    serverUrl: config.serverUrl,
+    flushQueueSize: config.batchSize,
+    ...(config.flushIntervalMs === undefined
+      ? {}
+      : { flushIntervalMillis: config.flushIntervalMs }),
+    ...config.extraOptions,
+  }
+  await client.init(config.apiKey, options).promise
+  return {
+    describedConfig: { ...options, serverUrl: '<sink>' },
+    track(event, extraProperties) {
+      client.track(
+        event.eventType,
+        extraProperties === undefined
+          ? event.properties
+          : { ...event.properties, ...extraProperties },
+        { user_id: event.userId, device_id: event.deviceId },
+      )
+    },
+    async flush() {
+      await client.flush().promise
+    },
+    async close() {
+      // The official SDK has no shutdown(): a last flush is all an application can do.
+      await client.flush().promise
+    },
+    stats() {
+      return undefined
+    },
+  }
+}

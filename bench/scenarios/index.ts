@@ -1,0 +1,28 @@
+/**
+ * @module Every section of `npm run bench`, in run order. Add a scenario by writing one module that
+ * implements `Scenario` and listing it here; `pending(...)` entries mark the sections later issues will
+ * fill in (issue 4: the outbox; issue 7: import/export).
+ */
+import { burstScenario } from './burst.ts'
+import { memoryScenario } from './memory.ts'
+import { outageScenario } from './outage.ts'
+import { pendingScenario } from './pending.ts'
+import type { Scenario } from './scenario.ts'
+import { serverIngestScenario } from './server-ingest.ts'
+
+export const scenarios: readonly Scenario[] = [
+  burstScenario,
+  memoryScenario,
+  outageScenario,
+  serverIngestScenario,
+  pendingScenario(
+    'outbox',
+    'Outbox (issue 4): 200k burst with persistence, durability fsync vs OS-buffered, vs in-memory; 2-minute outage',
+    'not implemented yet: add scenarios/outbox.ts once @ampkit/node has `persistence: { dir }` (target: OS-buffered ≤ 2x the in-memory burst)',
+  ),
+  pendingScenario(
+    'import-export',
+    'Import/export throughput (issue 7)',
+    'not implemented yet: add scenarios/import-export.ts with issue 7',
+  ),
+]

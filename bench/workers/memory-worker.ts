@@ -1,0 +1,72 @@
+/**
+ * @module Worker: memory per queued event. Points the client at a port nobody listens on (connection
+ * refused), with a flush interval far beyond the run, so every tracked event stays queued; forces GC
+ * before and after tracking N events and reports (heap + external) delta / N. The worker keeps no
+ * reference to the tracked events or their results: what is retained is the client's.
+ */
+import { type ClientName, createBenchClient } from '../clients/bench-client.ts'
+import { failWorker, finishWorker, workerInput } from '../lib/child.ts'
+import { eventStream } from '../lib/events.ts'
+
+export interface MemoryInput {
+  client: ClientName
+  events: number
+  serverUrl: string
+  apiKey: string
+  batchSize: number
+  flushIntervalMs: number
+  extraOptions?: Record<string, unknown>
+}
+
+export interface MemoryResult {
+  client: ClientName
+  events: number
+  config: Record<string, unknown>
+  heapUsedDeltaBytes: number
+  externalDeltaBytes: number
+  bytesPerEvent: number
+  clientStats: unknown
+  error?: string
+}
+
+async function settleHeap(): Promise<{ heapUsed: number; external: number }> {
+  const gc = globalThis.gc
+  if (gc === undefined) throw new Error('memory worker needs --expose-gc')
+  // Let pending microtasks and timers run (serialisation, rejected sends) before measuring.
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    gc()
+  }
+  const usage = process.memoryUsage()
+  return { heapUsed: usage.heapUsed, external: usage.external }
+}
+
+async function main(): Promise<void> {
+  const input = workerInput<MemoryInput>()
+  const client = await createBenchClient(input.client, {
+    serverUrl: input.serverUrl,
+    apiKey: input.apiKey,
+    batchSize: input.batchSize,
+    flushIntervalMs: input.flushIntervalMs,
+    ...(input.extraOptions === undefined ? {} : { extraOptions: input.extraOptions }),
+  })
+  const next = eventStream()
+  // Warm up code paths (JIT, lazily created structures) outside the measured span.
+  for (let seq = 0; seq < 100; seq++) client.track(next(seq))
+  const before = await settleHeap()
+  for (let seq = 0; seq < input.events; seq++) client.track(next(seq))
+  const after = await settleHeap()
+  const heapUsedDeltaBytes = after.heapUsed - before.heapUsed
+  const externalDeltaBytes = after.external - before.external
+  finishWorker({
+    client: input.client,
+    events: input.events,
+    config: client.describedConfig,
+    heapUsedDeltaBytes,
+    externalDeltaBytes,
+    bytesPerEvent: (heapUsedDeltaBytes + externalDeltaBytes) / input.events,
+    clientStats: client.stats(),
+  } satisfies MemoryResult)
+}
+
+main().catch(failWorker)
