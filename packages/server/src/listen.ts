@@ -129,7 +129,7 @@ async function writeResponse(
 }
 
 /** A complete HTTP/1.1 response for a socket node's parser has given up on. */
-function rawResponse(status: number, statusLine: string, body: Record<string, unknown>): string {
+function rawResponse(statusLine: string, body: Record<string, unknown>): string {
   const text = JSON.stringify(body)
   return [
     `HTTP/1.1 ${statusLine}`,
@@ -189,9 +189,7 @@ export async function listen(
     if (error.code === 'HPE_INVALID_EOF_STATE') {
       // The client closed its side before the declared Content-Length arrived: a truncated body,
       // which is not a JSON document. Answered here, as node ends the socket right after.
-      socket.end(
-        rawResponse(400, '400 Bad Request', { code: 400, error: ERROR_MESSAGES.invalidJson }),
-      )
+      socket.end(rawResponse('400 Bad Request', { code: 400, error: ERROR_MESSAGES.invalidJson }))
       return
     }
     if ((busySockets.get(socket) ?? 0) > 0) {
@@ -202,7 +200,7 @@ export async function listen(
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
     const reason = status === 431 ? '431 Request Header Fields Too Large' : '400 Bad Request'
-    socket.end(rawResponse(status, reason, { code: status, error: reason.slice(4) }))
+    socket.end(rawResponse(reason, { code: status, error: reason.slice(4) }))
   })
 
   await new Promise<void>((resolve, reject) => {
