@@ -1,0 +1,97 @@
+/**
+ * @module Commands as data (citty's shape, over `node:util.parseArgs`): each command declares its
+ * options with descriptions and defaults, so parsing and `--help` come from one declaration.
+ */
+import { parseArgs } from 'node:util'
+import { usageError } from './cli-error.ts'
+
+/** One option of a command. */
+export type ArgDef =
+  | { type: 'string'; description: string; default?: string; valueHint?: string; short?: string }
+  | { type: 'boolean'; description: string; short?: string }
+
+/** The parsed value of each option. */
+export type ParsedArgs<A extends Record<string, ArgDef>> = {
+  [K in keyof A]: A[K] extends { type: 'boolean' }
+    ? boolean
+    : A[K] extends { default: string }
+      ? string
+      : string | undefined
+}
+
+/** What a running command can use. Everything process-wide is injected, so commands run in tests. */
+export interface CommandContext<A extends Record<string, ArgDef> = Record<string, ArgDef>> {
+  args: ParsedArgs<A>
+  /** Writes a line to standard output. */
+  out(line: string): void
+  /** Writes a line to standard error. */
+  err(line: string): void
+  /** Aborted on SIGTERM or SIGINT: long-running commands stop cleanly when it fires. */
+  signal: AbortSignal
+  /** Working directory for relative paths. */
+  cwd: string
+}
+
+/** A command. `run` resolves the exit status (default 0); it never calls `process.exit`. */
+export interface CommandDef<A extends Record<string, ArgDef> = Record<string, ArgDef>> {
+  meta: { name: string; description: string; examples?: string[] }
+  args: A
+  run(context: CommandContext<A>): Promise<number | undefined>
+}
+
+/** Identity helper that keeps the option types for `run`. */
+export function defineCommand<const A extends Record<string, ArgDef>>(
+  command: CommandDef<A>,
+): CommandDef<A> {
+  return command
+}
+
+/** Parses a command's options; unknown options and stray arguments are usage errors. */
+export function parseCommandArgs<A extends Record<string, ArgDef>>(
+  command: CommandDef<A>,
+  argv: readonly string[],
+): ParsedArgs<A> {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  for (const [name, def] of Object.entries(command.args)) {
+    options[name] =
+      def.short === undefined ? { type: def.type } : { type: def.type, short: def.short }
+  }
+  let values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  try {
+    ;({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }))
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    throw usageError(`${message}. Run 'ampkit ${command.meta.name} --help'.`)
+  }
+  const parsed: Record<string, string | boolean | undefined> = {}
+  for (const [name, def] of Object.entries(command.args)) {
+    const value = values[name]
+    if (def.type === 'boolean') parsed[name] = value === true
+    else parsed[name] = typeof value === 'string' ? value : def.default
+  }
+  return parsed as ParsedArgs<A>
+}
+
+/** The `--help` text of a command. */
+export function commandHelp(command: CommandDef): string {
+  const rows = Object.entries(command.args).map(([name, def]) => {
+    const flag = def.type === 'string' ? `--${name} ${def.valueHint ?? 'VALUE'}` : `--${name}`
+    const short = def.short === undefined ? '' : `-${def.short}, `
+    const fallback =
+      def.type === 'string' && def.default !== undefined ? ` (default: ${def.default})` : ''
+    return [`${short}${flag}`, `${def.description}${fallback}`] as const
+  })
+  rows.push(['-h, --help', 'Show this help'])
+  const width = Math.max(...rows.map(([flag]) => flag.length))
+  const lines = [
+    `ampkit ${command.meta.name}: ${command.meta.description}`,
+    '',
+    `Usage: ampkit ${command.meta.name} [options]`,
+    '',
+    'Options:',
+    ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
+  ]
+  if (command.meta.examples && command.meta.examples.length > 0)
+    lines.push('', 'Examples:', ...command.meta.examples.map((example) => `  ${example}`))
+  return lines.join('\n')
+}

@@ -1,0 +1,11 @@
+/**
+ * @module The command registry: name → command, in the order `ampkit --help` lists them. A new
+ * command is one file in this folder plus one line here.
+ */
+import type { CommandDef } from '../command.ts'
+import { serveCommand } from './serve.ts'
+
+/** Every command of `ampkit`. */
+export const COMMANDS: Record<string, CommandDef> = {
+  serve: serveCommand as unknown as CommandDef,
+}

@@ -1,0 +1,94 @@
+/**
+ * @module Runs the CLI for an argument list and resolves the exit status. Nothing here exits the
+ * process (`main.ts` does, in one place); every failure becomes one line on stderr.
+ */
+import { CliError, usageError } from './cli-error.ts'
+import { type CommandDef, commandHelp, parseCommandArgs } from './command.ts'
+import { COMMANDS } from './commands/index.ts'
+
+/** The CLI's version (the package version). */
+export const CLI_VERSION = '0.1.0'
+
+/** Process-wide facilities, injected so the CLI runs in tests. */
+export interface CliIO {
+  /** Writes text to standard output (a trailing newline is added per line). */
+  stdout(text: string): void
+  /** Writes text to standard error. */
+  stderr(text: string): void
+  /** Aborted on SIGTERM/SIGINT. @default never aborted */
+  signal?: AbortSignal
+  /** Working directory. @default process.cwd() */
+  cwd?: string
+}
+
+/** The root `--help` text. */
+export function rootHelp(commands: Record<string, CommandDef> = COMMANDS): string {
+  const names = Object.keys(commands)
+  const width = Math.max(...names.map((name) => name.length))
+  return [
+    'ampkit: a toolkit for Amplitude analytics',
+    '',
+    'Usage: ampkit <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((name) => `  ${name.padEnd(width)}  ${commands[name]!.meta.description}`),
+    '',
+    'Options:',
+    '  -h, --help     Show help (also after a command: ampkit serve --help)',
+    '  -v, --version  Show the version',
+  ].join('\n')
+}
+
+/** One line naming what failed; never a stack, never a key. */
+function describeFailure(error: unknown, command: string | undefined): string {
+  const prefix = command === undefined ? 'ampkit' : `ampkit ${command}`
+  if (error instanceof CliError) return `${prefix}: ${error.message}`
+  if (error instanceof Error) {
+    // Configuration errors from the libraries carry a clear message of their own.
+    if (error.name === 'ConfigError') return `${prefix}: ${error.message}`
+    return `${prefix} failed: ${error.message}`
+  }
+  return `${prefix} failed: ${String(error)}`
+}
+
+/** Runs one invocation; resolves the exit status. */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO,
+  commands: Record<string, CommandDef> = COMMANDS,
+): Promise<number> {
+  const out = (line: string) => io.stdout(`${line}\n`)
+  const err = (line: string) => io.stderr(`${line}\n`)
+  const [first, ...rest] = argv
+  let name: string | undefined
+  try {
+    if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+      out(rootHelp(commands))
+      return 0
+    }
+    if (first === '-v' || first === '--version') {
+      out(CLI_VERSION)
+      return 0
+    }
+    const command = Object.hasOwn(commands, first) ? commands[first] : undefined
+    if (command === undefined)
+      throw usageError(`unknown command '${first}'. Run 'ampkit --help' for the list.`)
+    name = first
+    if (rest.includes('-h') || rest.includes('--help')) {
+      out(commandHelp(command))
+      return 0
+    }
+    const args = parseCommandArgs(command, rest)
+    const status = await command.run({
+      args,
+      out,
+      err,
+      signal: io.signal ?? new AbortController().signal,
+      cwd: io.cwd ?? process.cwd(),
+    })
+    return status ?? 0
+  } catch (error) {
+    err(describeFailure(error, name))
+    return error instanceof CliError ? error.exitCode : 1
+  }
+}
