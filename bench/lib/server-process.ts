@@ -127,7 +127,7 @@ async function startViaRunner(options: ServerStartOptions): Promise<ServerProces
     url,
     pid: child.pid ?? 0,
     launchedWith:
-      'bench/workers/server-runner.ts (CLI not available): openDuckDbStore + createServerApp({ rateLimits: false }) + listen',
+      'bench/workers/server-runner.ts (CLI not available): startServer({ dataDir, projects, rateLimits: false })',
     stop: stopper(child),
   }
 }

@@ -18,6 +18,8 @@ export interface BenchSettings {
   apiKey: string
   /** Events per request for the floor, and `flushQueueSize` of both SDKs. */
   batchSize: number
+  /** Burst runs per floor/ampkit measurement; the fastest counts. */
+  repeats: number
   /** `track()` calls between yields to the event loop in a burst. */
   yieldEvery: number
   burstSmallEvents: number
@@ -40,6 +42,7 @@ export function readSettings(): BenchSettings {
     quick,
     apiKey: 'bench0000000000000000000000000000',
     batchSize: envNumber('BENCH_BATCH_SIZE', 1_000),
+    repeats: Math.max(1, envNumber('BENCH_REPEATS', 2)),
     yieldEvery: envNumber('BENCH_YIELD_EVERY', 1_000),
     burstSmallEvents: envNumber('BENCH_BURST_EVENTS', quick ? 20_000 : 200_000),
     burstLargeEvents: envNumber('BENCH_BURST_LARGE_EVENTS', quick ? 100_000 : 1_000_000),
