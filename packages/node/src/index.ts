@@ -1,0 +1,75 @@
+/**
+ * @module @ampkit/node: a drop-in replacement for `@amplitude/analytics-node` (same functions,
+ * builders, options and results) with bounded memory, real flush/shutdown, per-user throttling,
+ * retries that survive outages, stats, an event emitter, env configuration and server-side sessions.
+ */
+import * as Types from './types.ts'
+
+export {
+  classify,
+  type Outcome,
+  parseRetryAfterMs,
+  type RetryReason,
+  type Verdict,
+} from './classify.ts'
+export { AmpkitClient, createInstance, type ShutdownOptions } from './client.ts'
+export type {
+  BeforePlugin,
+  DestinationPlugin,
+  EnrichmentPlugin,
+  NodeClient,
+  NodeConfig,
+  Plugin,
+} from './client-types.ts'
+export {
+  add,
+  defaultInstance,
+  flush,
+  groupIdentify,
+  identify,
+  init,
+  logEvent,
+  off,
+  on,
+  remove,
+  revenue,
+  setGroup,
+  setOptOut,
+  shutdown,
+  stats,
+  track,
+  verify,
+} from './default-instance.ts'
+export type {
+  ClientEventMap,
+  DropInfo,
+  RequestInfo,
+  ResponseInfo,
+  RetryInfo,
+} from './emitter.ts'
+export { AmpkitNodeError, ConfigError } from './errors.ts'
+export type {
+  AmplitudeReturn,
+  BaseEvent,
+  DropReason,
+  Event,
+  EventOptions,
+  Result,
+} from './event-types.ts'
+export { Identify, type IIdentify } from './identify.ts'
+export { type ILogger, LogLevel } from './logger.ts'
+export {
+  type ClientHooks,
+  type ExitHookOptions,
+  LIBRARY,
+  type NodeOptions,
+  resolveNodeOptions,
+} from './options.ts'
+export type { ShutdownReport } from './publisher.ts'
+export type { OverflowPolicy } from './queue.ts'
+export { TrackHandle } from './result.ts'
+export { type IRevenue, Revenue } from './revenue.ts'
+export type { SessionOptions } from './sessions.ts'
+export type { ClientStats } from './stats.ts'
+export type { VerifyResult } from './verify.ts'
+export { Types }

@@ -1,0 +1,58 @@
+/**
+ * @module The record the client keeps per event between `track()` and delivery. It is deliberately
+ * tiny because a burst of a million events lives in memory as a million of these (issue 2: at most
+ * 600 bytes per queued event): the event is kept only as its JSON string, ids are read back from
+ * that JSON in the rare paths that need them (429, 400, throttling), and the settled outcome is a
+ * shared object rather than three fields.
+ */
+import type { BatchMember } from './classify.ts'
+import type { DropReason, Event, Result } from './event-types.ts'
+
+/** How an event ended. Shared between events (one object per batch outcome). */
+export interface Settlement {
+  code: number
+  message: string
+  reason: DropReason | undefined
+}
+
+/** Retry bookkeeping, allocated on an event's first failed send only. */
+export interface RetryState {
+  /** Failed sends so far. */
+  attempts: number
+  /** When the first send failed, in ms. */
+  firstFailureMs: number
+}
+
+/** One event on its way to Amplitude. Fields are public for speed; only the client touches them. */
+export class QueuedEvent {
+  /** The wire event, serialized once at enqueue; request bodies are joined from these strings. */
+  json = ''
+  /** UTF-8 length of `json`. */
+  bytes = 0
+  /** Enqueue order; `flush()` waits for every event with a sequence number up to its own. */
+  seq = 0
+  retry: RetryState | undefined = undefined
+  /** Set once, when the event is delivered or fails for good. */
+  settled: Settlement | undefined = undefined
+  /** The event object, kept only when it was refused before it could be serialized. */
+  event: Event | undefined = undefined
+  /** Set only when someone asked for the promise; settling calls it. */
+  resolve: ((result: Result) => void) | undefined = undefined
+}
+
+const NO_IDS: BatchMember = { userId: undefined, deviceId: undefined }
+
+/** The user and device id of a queued event, read back from its JSON. */
+export function idsOf(record: QueuedEvent): BatchMember {
+  const event =
+    record.event ?? (record.json === '' ? undefined : (JSON.parse(record.json) as Event))
+  if (event === undefined) return NO_IDS
+  const userId = typeof event.user_id === 'string' ? event.user_id : undefined
+  const deviceId = typeof event.device_id === 'string' ? event.device_id : undefined
+  return { userId, deviceId }
+}
+
+/** Failed sends of an event so far. */
+export function attemptsOf(record: QueuedEvent): number {
+  return record.retry === undefined ? 0 : record.retry.attempts
+}
