@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createServerApp, type ServerAppOptions } from '../src/app.ts'
 import {
   basicAuth,
   event,
@@ -7,14 +8,15 @@ import {
   OTHER_PROJECT,
   PROJECT,
   postJson,
-  recordingApp,
+  testApp,
 } from './helpers/app-fixture.ts'
+import { RecordingStore } from './helpers/recording-store.ts'
 
 const KEY = PROJECT.apiKey
 
 describe('routing', () => {
   it('answers an unknown ingestion path with Invalid request path', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     for (const path of ['/', '/2/httpapi/extra', '/httpapi', '/batch2']) {
       const response = await app.handle(postJson(path, { api_key: KEY, events: [event()] }))
       expect(response.status).toBe(400)
@@ -23,14 +25,14 @@ describe('routing', () => {
   })
 
   it('answers an unknown query API path with 404', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(new Request(`${ORIGIN}/api/2/nothing`))
     expect(response.status).toBe(404)
     expect(await json(response)).toEqual({ code: 404, error: 'Not Found' })
   })
 
   it('answers a wrong method on a known path with 405 and Allow', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(new Request(`${ORIGIN}/2/httpapi`))
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('POST')
@@ -38,7 +40,7 @@ describe('routing', () => {
   })
 
   it('answers a CORS preflight so browser SDKs can send to the local server', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(new Request(`${ORIGIN}/2/httpapi`, { method: 'OPTIONS' }))
     expect(response.status).toBe(204)
     expect(response.headers.get('access-control-allow-origin')).toBe('*')
@@ -46,7 +48,7 @@ describe('routing', () => {
   })
 
   it('answers health without faults enabled, and hides the fault API', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const health = await app.handle(new Request(`${ORIGIN}/_ampkit/health`))
     expect(await json(health)).toEqual({ code: 200, status: 'ok' })
     const faults = await app.handle(new Request(`${ORIGIN}/_ampkit/faults`))
@@ -56,7 +58,7 @@ describe('routing', () => {
 
 describe('request log', () => {
   it('writes one line per request with method, path, status, time and events, never a key', async () => {
-    const { app, lines } = recordingApp()
+    const { app, lines } = await testApp()
     await app.handle(postJson('/batch', { api_key: KEY, events: [event(), event()] }))
     await app.handle(
       new Request(`${ORIGIN}/identify?api_key=${KEY}&identification=%7B%7D`, { method: 'GET' }),
@@ -74,7 +76,7 @@ describe('request log', () => {
 
 describe('inspection APIs', () => {
   it('answers 401 without credentials and for a malformed header', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const none = await app.handle(new Request(`${ORIGIN}/api/2/usersearch?user=u`))
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic/)
@@ -88,7 +90,7 @@ describe('inspection APIs', () => {
   })
 
   it('answers 403 for keys of no project, and for one project key with another secret', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     for (const header of [
       basicAuth('nope', 'nope'),
       basicAuth(PROJECT.apiKey, OTHER_PROJECT.secretKey),
@@ -102,7 +104,7 @@ describe('inspection APIs', () => {
   })
 
   it('delegates a user search to the store for the authenticated project', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const response = await app.handle(
       new Request(`${ORIGIN}/api/2/usersearch?user=user-0001`, {
         headers: { authorization: basicAuth(OTHER_PROJECT.apiKey, OTHER_PROJECT.secretKey) },
@@ -113,7 +115,7 @@ describe('inspection APIs', () => {
   })
 
   it('requires the user parameter', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const auth = { authorization: basicAuth(PROJECT.apiKey, PROJECT.secretKey) }
     for (const path of ['/api/2/usersearch', '/api/2/useractivity?user=']) {
       const response = await app.handle(new Request(`${ORIGIN}${path}`, { headers: auth }))
@@ -122,30 +124,51 @@ describe('inspection APIs', () => {
     }
   })
 
-  it('passes user activity paging to the store, with defaults and the 1,000 cap', async () => {
-    const { app, store } = recordingApp()
+  it('finds an ingested user and passes activity paging to the store, with defaults and the cap', async () => {
+    const { app, store } = await testApp()
+    const events = [event({ event_type: 'First' }), event({ event_type: 'Second' })]
+    expect((await app.handle(postJson('/batch', { api_key: KEY, events }))).status).toBe(200)
     const auth = { authorization: basicAuth(PROJECT.apiKey, PROJECT.secretKey) }
-    const first = await app.handle(
-      new Request(`${ORIGIN}/api/2/useractivity?user=42`, { headers: auth }),
+    const search = await json(
+      await app.handle(new Request(`${ORIGIN}/api/2/usersearch?user=user-0001`, { headers: auth })),
     )
-    expect(first.status).toBe(200)
-    expect(await json(first)).toMatchObject({ userData: { canonical_amplitude_id: 42 } })
-    await app.handle(
-      new Request(`${ORIGIN}/api/2/useractivity?user=42&offset=5&limit=5000&direction=earliest`, {
-        headers: auth,
-      }),
+    expect(search).toMatchObject({
+      type: 'match_user_or_device_id',
+      matches: [{ user_id: 'user-0001', last_device_id: 'device-0001' }],
+    })
+    const id = (search.matches as Array<{ amplitude_id: number }>)[0]!.amplitude_id
+    const latest = await app.handle(
+      new Request(`${ORIGIN}/api/2/useractivity?user=${id}`, { headers: auth }),
     )
+    expect(latest.status).toBe(200)
+    const body = await json(latest)
+    expect(body.userData).toMatchObject({ user_id: 'user-0001', canonical_amplitude_id: id })
+    expect((body.events as Array<{ event_type: string }>).map((e) => e.event_type)).toEqual([
+      'Second',
+      'First',
+    ])
+    const paged = await json(
+      await app.handle(
+        new Request(
+          `${ORIGIN}/api/2/useractivity?user=${id}&offset=1&limit=5000&direction=earliest`,
+          { headers: auth },
+        ),
+      ),
+    )
+    expect((paged.events as Array<{ event_type: string }>).map((e) => e.event_type)).toEqual([
+      'Second',
+    ])
     expect(store.activityQueries.map((q) => q.query)).toEqual([
-      { amplitudeId: 42, offset: 0, limit: 1000, direction: 'latest' },
-      { amplitudeId: 42, offset: 5, limit: 1000, direction: 'earliest' },
+      { amplitudeId: id, offset: 0, limit: 1000, direction: 'latest' },
+      { amplitudeId: id, offset: 1, limit: 1000, direction: 'earliest' },
     ])
   })
 
   it('answers 404 for an unknown Amplitude id and 400 for bad parameters', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const auth = { authorization: basicAuth(PROJECT.apiKey, PROJECT.secretKey) }
     const unknown = await app.handle(
-      new Request(`${ORIGIN}/api/2/useractivity?user=41`, { headers: auth }),
+      new Request(`${ORIGIN}/api/2/useractivity?user=999999`, { headers: auth }),
     )
     expect(await json(unknown)).toEqual({ code: 404, error: 'User not found' })
     for (const query of ['user=abc', 'user=42&direction=sideways', 'user=42&offset=-1']) {
@@ -155,11 +178,22 @@ describe('inspection APIs', () => {
       expect(response.status).toBe(400)
     }
   })
+
+  it("does not show one project's users to another project's keys", async () => {
+    const { app } = await testApp()
+    await app.handle(postJson('/batch', { api_key: KEY, events: [event()] }))
+    const response = await app.handle(
+      new Request(`${ORIGIN}/api/2/usersearch?user=user-0001`, {
+        headers: { authorization: basicAuth(OTHER_PROJECT.apiKey, OTHER_PROJECT.secretKey) },
+      }),
+    )
+    expect(await json(response)).toEqual({ type: 'nomatch', matches: [] })
+  })
 })
 
 describe('close()', () => {
   it('waits for in-flight requests, answers later ones 503, and closes the store', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     let release = () => {}
     store.gate = new Promise((resolve) => {
       release = resolve
@@ -180,23 +214,31 @@ describe('close()', () => {
 })
 
 describe('options', () => {
-  it('refuses a server without projects, naming the option', () => {
-    expect(() => recordingApp({ projects: [] })).toThrow(/projects/)
+  async function creating(options: Partial<ServerAppOptions>): Promise<Error | undefined> {
+    const store = await RecordingStore.open()
+    try {
+      createServerApp({ store, projects: [PROJECT], ...options })
+      return undefined
+    } catch (error) {
+      return error as Error
+    } finally {
+      await store.close()
+    }
+  }
+
+  it('refuses a server without projects, naming the option', async () => {
+    expect((await creating({ projects: [] }))?.message).toMatch(/projects/)
   })
 
-  it('refuses two projects with the same key without printing it', () => {
-    const error = (() => {
-      try {
-        recordingApp({ projects: [PROJECT, { ...OTHER_PROJECT, apiKey: PROJECT.apiKey }] })
-      } catch (caught) {
-        return caught as Error
-      }
-    })()
+  it('refuses two projects with the same key without printing it', async () => {
+    const error = await creating({
+      projects: [PROJECT, { ...OTHER_PROJECT, apiKey: PROJECT.apiKey }],
+    })
     expect(error?.name).toBe('ConfigError')
     expect(error?.message).not.toContain(PROJECT.apiKey)
   })
 
-  it('refuses a non-positive body timeout', () => {
-    expect(() => recordingApp({ bodyTimeoutMs: 0 })).toThrow(/bodyTimeoutMs/)
+  it('refuses a non-positive body timeout', async () => {
+    expect((await creating({ bodyTimeoutMs: 0 }))?.message).toMatch(/bodyTimeoutMs/)
   })
 })

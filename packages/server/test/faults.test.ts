@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isConnectionReset } from '../src/app.ts'
-import { event, json, ORIGIN, PROJECT, postJson, recordingApp } from './helpers/app-fixture.ts'
+import { event, json, ORIGIN, PROJECT, postJson, testApp } from './helpers/app-fixture.ts'
 
 const KEY = PROJECT.apiKey
 
@@ -14,7 +14,7 @@ function upload(path = '/2/httpapi', events = [event()]): Request {
 
 describe('fault injection', () => {
   it('answers the next N requests of a path with the chosen 5xx, then serves normally', async () => {
-    const { app, store } = recordingApp({ faults: true })
+    const { app, store } = await testApp({ faults: true })
     const added = await app.handle(
       addRule({ kind: 'error', path: '/2/httpapi', status: 502, count: 2 }),
     )
@@ -43,7 +43,7 @@ describe('fault injection', () => {
   })
 
   it('uses a 503 with Service Unavailable by default, and a custom body when given', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'error' }))
     expect(await json(await app.handle(upload()))).toEqual({
       code: 503,
@@ -54,7 +54,7 @@ describe('fault injection', () => {
   })
 
   it('answers 429 with the chosen throttled users, the indices of their events and Retry-After', async () => {
-    const { app, store } = recordingApp({ faults: true })
+    const { app, store } = await testApp({ faults: true })
     await app.handle(
       addRule({
         kind: 'throttle',
@@ -85,7 +85,7 @@ describe('fault injection', () => {
   })
 
   it('answers 413 and 400 with a given body', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'too-large' }))
     expect(await json(await app.handle(upload()))).toEqual({
       code: 413,
@@ -100,7 +100,7 @@ describe('fault injection', () => {
   })
 
   it('resets the connection: in-process the response is marked for the adapter', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'reset' }))
     const response = await app.handle(upload())
     expect(isConnectionReset(response)).toBe(true)
@@ -108,7 +108,7 @@ describe('fault injection', () => {
   })
 
   it('holds a request for delayMs and then answers it normally', async () => {
-    const { app, store } = recordingApp({ faults: true })
+    const { app, store } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'hang', delayMs: 30, afterDelay: 'answer' }))
     const response = await app.handle(upload())
     expect(response.status).toBe(200)
@@ -116,7 +116,7 @@ describe('fault injection', () => {
   })
 
   it('drops a held request when close() is called instead of delaying shutdown', async () => {
-    const { app, store } = recordingApp({ faults: true })
+    const { app, store } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'hang', delayMs: 3_600_000 }))
     const held = app.handle(upload())
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -127,7 +127,7 @@ describe('fault injection', () => {
 
   it('applies a share of requests with a seeded generator, the same way every run', async () => {
     async function pattern(): Promise<number[]> {
-      const { app } = recordingApp({ faults: true, rateLimits: false })
+      const { app } = await testApp({ faults: true, rateLimits: false })
       await app.handle(addRule({ kind: 'error', share: 0.5, seed: 42 }))
       const statuses: number[] = []
       for (let i = 0; i < 20; i++) statuses.push((await app.handle(upload())).status)
@@ -140,7 +140,7 @@ describe('fault injection', () => {
   })
 
   it('lists and clears rules', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'error', count: 5 }))
     await app.handle(addRule({ kind: 'reset', path: '/batch' }))
     const listed = await json(await app.handle(new Request(`${ORIGIN}/_ampkit/faults`)))
@@ -159,7 +159,7 @@ describe('fault injection', () => {
   })
 
   it('refuses an invalid rule, naming the field', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     const cases: Array<[unknown, RegExp]> = [
       [{ kind: 'explode' }, /kind/],
       [{ kind: 'error', status: 404 }, /status/],
@@ -176,7 +176,7 @@ describe('fault injection', () => {
   })
 
   it('never applies faults to the admin API itself', async () => {
-    const { app } = recordingApp({ faults: true })
+    const { app } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'error', count: 3 }))
     expect((await app.handle(new Request(`${ORIGIN}/_ampkit/faults`))).status).toBe(200)
     expect((await app.handle(new Request(`${ORIGIN}/_ampkit/health`))).status).toBe(200)

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { json, ORIGIN, PROJECT, postForm, recordingApp } from './helpers/app-fixture.ts'
+import {
+  activityOf,
+  json,
+  ORIGIN,
+  PROJECT,
+  postForm,
+  postJson,
+  testApp,
+} from './helpers/app-fixture.ts'
 
 const KEY = PROJECT.apiKey
 
 describe('POST|GET /identify', () => {
   it('applies a form-encoded identification and answers the text success', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const identification = JSON.stringify([
       {
         user_id: 'user-0001',
@@ -32,7 +40,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('takes a single object as well as an array', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const identification = JSON.stringify({ user_id: 'user-0002', user_properties: { a: 1 } })
     const response = await app.handle(postForm('/identify', { api_key: KEY, identification }))
     expect(response.status).toBe(200)
@@ -40,7 +48,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('takes the fields as GET query parameters', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const identification = JSON.stringify({ user_id: 'user-0003', user_properties: { a: 1 } })
     const query = new URLSearchParams({ api_key: KEY, identification })
     const response = await app.handle(new Request(`${ORIGIN}/identify?${query}`))
@@ -49,7 +57,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('takes multipart/form-data', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const form = new FormData()
     form.set('api_key', KEY)
     form.set('identification', JSON.stringify({ device_id: 'device-0009' }))
@@ -61,7 +69,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('answers 414 for a GET URL that is too long', async () => {
-    const { app } = recordingApp({ maxUrlLength: 2000 })
+    const { app } = await testApp({ maxUrlLength: 2000 })
     const identification = JSON.stringify({ user_id: 'user-0003', pad: 'x'.repeat(3000) })
     const query = new URLSearchParams({ api_key: KEY, identification })
     const response = await app.handle(new Request(`${ORIGIN}/identify?${query}`))
@@ -75,7 +83,7 @@ describe('POST|GET /identify', () => {
     ['an empty array', '[]'],
     ['a list of non-objects', '["user-0001"]'],
   ])('answers missing_event when identification is %s', async (_label, identification) => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const fields: Record<string, string> = { api_key: KEY }
     if (identification !== undefined) fields.identification = identification
     const response = await app.handle(postForm('/identify', fields))
@@ -85,7 +93,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('answers a missing api_key and an unknown one like the upload endpoints', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const identification = JSON.stringify({ user_id: 'user-0001' })
     const missing = await app.handle(postForm('/identify', { identification }))
     expect(await json(missing)).toEqual({
@@ -98,7 +106,7 @@ describe('POST|GET /identify', () => {
   })
 
   it('refuses an identification without a usable id, by index', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const identification = JSON.stringify([
       { user_id: 'user-0001' },
       { user_properties: { a: 1 } },
@@ -117,7 +125,7 @@ describe('POST|GET /identify', () => {
 
 describe('POST /groupidentify', () => {
   it('applies group properties and answers success', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const identification = JSON.stringify({
       group_type: 'org',
       group_value: 'acme',
@@ -133,7 +141,7 @@ describe('POST /groupidentify', () => {
   })
 
   it('names missing group fields by index', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const identification = JSON.stringify([
       { group_type: 'org', group_value: 'acme', group_properties: {} },
       { group_type: 'org', group_properties: {} },
@@ -150,7 +158,7 @@ describe('POST /groupidentify', () => {
   })
 
   it('refuses more than 1,024 identifications with 413', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const identification = JSON.stringify(
       Array.from({ length: 1025 }, (_, i) => ({
         group_type: 'org',
@@ -163,13 +171,13 @@ describe('POST /groupidentify', () => {
   })
 
   it('answers missing_event without identification', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(postForm('/groupidentify', { api_key: KEY }))
     expect(await json(response)).toEqual({ code: 400, error: 'missing_event' })
   })
 
   it('answers 405 to GET', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(new Request(`${ORIGIN}/groupidentify`))
     expect(response.status).toBe(405)
     expect(response.headers.get('allow')).toBe('POST')
@@ -179,7 +187,7 @@ describe('POST /groupidentify', () => {
 
 describe('POST /attribution', () => {
   it('stores an iOS attribution event', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const event = JSON.stringify({
       event_type: '[Acme] Install',
       platform: 'ios',
@@ -196,7 +204,7 @@ describe('POST /attribution', () => {
   })
 
   it('takes its fields from the query string too', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const event = JSON.stringify({ event_type: 'Install', platform: 'android', adid: 'ad-1234' })
     const query = new URLSearchParams({ api_key: KEY, event })
     const response = await app.handle(
@@ -207,7 +215,7 @@ describe('POST /attribution', () => {
   })
 
   it('refuses an event without the platform ids', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const event = JSON.stringify({ event_type: 'Install', platform: 'android' })
     const response = await app.handle(postForm('/attribution', { api_key: KEY, event }))
     expect(await json(response)).toEqual({
@@ -218,7 +226,7 @@ describe('POST /attribution', () => {
   })
 
   it('refuses an unknown platform and a missing event_type', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const event = JSON.stringify({ platform: 'windows', idfa: 'x' })
     const response = await app.handle(postForm('/attribution', { api_key: KEY, event }))
     expect(await json(response)).toEqual({
@@ -230,8 +238,92 @@ describe('POST /attribution', () => {
   })
 
   it('answers missing_event for malformed JSON', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(postForm('/attribution', { api_key: KEY, event: '{' }))
     expect(await json(response)).toEqual({ code: 400, error: 'missing_event' })
+  })
+})
+
+describe('what the identify family changes in the database', () => {
+  it('applies every identify operation to the user profile, in Amplitude order', async () => {
+    const { app } = await testApp()
+    const track = {
+      api_key: KEY,
+      events: [{ event_type: 'Opened', user_id: 'user-ops-01', device_id: 'device-ops-01' }],
+    }
+    expect((await app.handle(postJson('/2/httpapi', track))).status).toBe(200)
+    const first = JSON.stringify({
+      user_id: 'user-ops-01',
+      user_properties: {
+        $set: { plan: 'pro', old: 'x' },
+        $setOnce: { first_plan: 'trial' },
+        $add: { logins: 2 },
+        $append: { tags: 'a' },
+        $prepend: { recent: 'p1' },
+        $postInsert: { seen: ['s1', 's2'] },
+      },
+    })
+    expect(
+      (await app.handle(postForm('/identify', { api_key: KEY, identification: first }))).status,
+    ).toBe(200)
+    const second = JSON.stringify({
+      user_id: 'user-ops-01',
+      user_properties: {
+        $unset: { old: '-' },
+        $setOnce: { first_plan: 'ignored' },
+        $add: { logins: 1 },
+        $append: { tags: ['b'] },
+        $preInsert: { seen: 's1' },
+        $remove: { recent: 'p1' },
+      },
+    })
+    expect(
+      (await app.handle(postForm('/identify', { api_key: KEY, identification: second }))).status,
+    ).toBe(200)
+    const { userData } = await activityOf(app, 'user-ops-01')
+    expect(userData.properties).toEqual({
+      plan: 'pro',
+      first_plan: 'trial',
+      logins: 3,
+      tags: ['a', 'b'],
+      recent: [],
+      seen: ['s1', 's2'],
+    })
+  })
+
+  it('clears every property with $clearAll', async () => {
+    const { app } = await testApp()
+    const track = {
+      api_key: KEY,
+      events: [
+        {
+          event_type: '$identify',
+          user_id: 'user-clear-1',
+          user_properties: { $set: { a: 1, b: 2 } },
+        },
+      ],
+    }
+    expect((await app.handle(postJson('/batch', track))).status).toBe(200)
+    const identification = JSON.stringify({
+      user_id: 'user-clear-1',
+      user_properties: { $clearAll: '-' },
+    })
+    await app.handle(postForm('/identify', { api_key: KEY, identification }))
+    expect((await activityOf(app, 'user-clear-1')).userData.properties).toEqual({})
+  })
+
+  it('stores group properties from /groupidentify', async () => {
+    const { app, store } = await testApp()
+    const identification = JSON.stringify({
+      group_type: 'org',
+      group_value: 'acme',
+      group_properties: { $set: { plan: 'enterprise' }, $add: { seats: 5 } },
+    })
+    await app.handle(postForm('/groupidentify', { api_key: KEY, identification }))
+    await app.handle(postForm('/groupidentify', { api_key: KEY, identification }))
+    expect(await store.groupProperties(PROJECT.id, 'org', 'acme')).toEqual({
+      plan: 'enterprise',
+      seats: 10,
+    })
   })
 })

@@ -10,7 +10,7 @@ const KEY = PROJECT.apiKey
 let server: ListeningServer | undefined
 
 async function start(options: Partial<ServerAppOptions> = {}) {
-  const store = new RecordingStore()
+  const store = await RecordingStore.open()
   const app = createServerApp({ store, projects: [PROJECT, OTHER_PROJECT], ...options })
   server = await listen(app)
   return { server, store }

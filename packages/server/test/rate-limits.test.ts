@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { RateLimiter } from '../src/rate-limiter.ts'
-import { event, json, PROJECT, postJson, recordingApp } from './helpers/app-fixture.ts'
+import { event, json, PROJECT, postJson, testApp } from './helpers/app-fixture.ts'
 
 const KEY = PROJECT.apiKey
 
@@ -11,7 +11,7 @@ function burst(count: number, overrides: Record<string, unknown>) {
 describe('per-user and per-device rate limits', () => {
   it('throttles a device past 30 EPS averaged over 30 s on HTTP V2, rejecting the whole request', async () => {
     let now = 1_000_000_000_000
-    const { app, store } = recordingApp({ now: () => now })
+    const { app, store } = await testApp({ now: () => now })
     // 900 events in a 30 s window is exactly 30 EPS: allowed.
     const first = await app.handle(
       postJson('/2/httpapi', { api_key: KEY, events: burst(900, { device_id: 'busy-device' }) }),
@@ -38,7 +38,7 @@ describe('per-user and per-device rate limits', () => {
 
   it('throttles users too, and lets the same rate through on Batch', async () => {
     const now = 1_000_000_000_000
-    const { app } = recordingApp({ now: () => now })
+    const { app } = await testApp({ now: () => now })
     const events = burst(1000, { user_id: 'chatty-user', device_id: undefined })
     const v2 = await app.handle(postJson('/2/httpapi', { api_key: KEY, events }))
     expect(v2.status).toBe(429)
@@ -49,7 +49,7 @@ describe('per-user and per-device rate limits', () => {
 
   it('trips Batch at 30,000 events for one user within 30 s', async () => {
     let now = 1_000_000_000_000
-    const { app } = recordingApp({ now: () => now })
+    const { app } = await testApp({ now: () => now })
     for (let i = 0; i < 15; i++) {
       const events = burst(2000, { user_id: 'bulk-user', device_id: undefined })
       const response = await app.handle(postJson('/batch', { api_key: KEY, events }))
@@ -64,7 +64,7 @@ describe('per-user and per-device rate limits', () => {
 
   it('lets a throttled device send again once its window has passed', async () => {
     let now = 1_000_000_000_000
-    const { app } = recordingApp({ now: () => now })
+    const { app } = await testApp({ now: () => now })
     const events = burst(900, { device_id: 'busy-device' })
     expect((await app.handle(postJson('/2/httpapi', { api_key: KEY, events }))).status).toBe(200)
     const again = postJson('/2/httpapi', {
@@ -81,13 +81,13 @@ describe('per-user and per-device rate limits', () => {
   })
 
   it('can be switched off', async () => {
-    const { app } = recordingApp({ rateLimits: false })
+    const { app } = await testApp({ rateLimits: false })
     const events = burst(2000, { device_id: 'busy-device' })
     expect((await app.handle(postJson('/2/httpapi', { api_key: KEY, events }))).status).toBe(200)
   })
 
   it('takes custom limits', async () => {
-    const { app } = recordingApp({ rateLimits: { httpV2EpsLimit: 1, windowMs: 10_000 } })
+    const { app } = await testApp({ rateLimits: { httpV2EpsLimit: 1, windowMs: 10_000 } })
     const events = burst(11, { device_id: 'busy-device' })
     expect((await app.handle(postJson('/2/httpapi', { api_key: KEY, events }))).status).toBe(429)
   })

@@ -5,7 +5,15 @@ import {
   MAX_HTTP_V2_REQUEST_BYTES,
 } from '@ampkit/protocol'
 import { describe, expect, it } from 'vitest'
-import { event, json, ORIGIN, PROJECT, postJson, recordingApp } from './helpers/app-fixture.ts'
+import {
+  activityOf,
+  event,
+  json,
+  ORIGIN,
+  PROJECT,
+  postJson,
+  testApp,
+} from './helpers/app-fixture.ts'
 
 const KEY = PROJECT.apiKey
 
@@ -14,7 +22,7 @@ describe('POST /2/httpapi and /batch', () => {
     'accepts valid events on %s with the four-field 200 body',
     async (path) => {
       const now = 1_700_000_000_000
-      const { app, store } = recordingApp({ now: () => now })
+      const { app, store } = await testApp({ now: () => now })
       const body = { api_key: KEY, events: [event(), event({ event_type: 'Signed Up' })] }
       const response = await app.handle(postJson(path, body))
       expect(response.status).toBe(200)
@@ -30,7 +38,7 @@ describe('POST /2/httpapi and /batch', () => {
   )
 
   it('accepts a JSON content type with a charset, and no content type at all', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const withCharset = postJson(
       '/2/httpapi',
       { api_key: KEY, events: [event()] },
@@ -48,7 +56,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('reads gzip bodies and counts their size after decompression', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const body = JSON.stringify({ api_key: KEY, events: [event()] })
     const response = await app.handle(postJson('/batch', body, { gzip: true }))
     expect(await json(response)).toMatchObject({ code: 200, payload_size_bytes: body.length })
@@ -56,7 +64,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('ignores unknown envelope keys the SDKs send', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const body = {
       api_key: KEY,
       events: [event()],
@@ -68,28 +76,28 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('passes client_upload_time to the store as ms', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const body = { api_key: KEY, events: [event()], client_upload_time: '2024-07-14T10:00:00.000Z' }
     await app.handle(postJson('/2/httpapi', body))
     expect(store.events[0]?.context.clientUploadTimeMs).toBe(Date.parse('2024-07-14T10:00:00.000Z'))
   })
 
   it('answers an empty body with Missing request body', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const response = await app.handle(postJson('/2/httpapi', ''))
     expect(response.status).toBe(400)
     expect(await json(response)).toEqual({ code: 400, error: 'Missing request body' })
   })
 
   it('answers malformed JSON with Invalid JSON request body', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const response = await app.handle(postJson('/2/httpapi', '{"api_key": "x", "events": ['))
     expect(await json(response)).toEqual({ code: 400, error: 'Invalid JSON request body' })
     expect(store.events).toHaveLength(0)
   })
 
   it('answers a form content type on the JSON endpoints with Invalid JSON request body', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const request = postJson(
       '/batch',
       { api_key: KEY, events: [event()] },
@@ -103,7 +111,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('answers broken gzip with Invalid JSON request body', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const request = new Request(`${ORIGIN}/2/httpapi`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
@@ -114,7 +122,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('names a missing api_key, then missing events, in the missing_field body', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const noKey = await app.handle(postJson('/2/httpapi', { events: [event()] }))
     expect(await json(noKey)).toEqual({
       code: 400,
@@ -126,7 +134,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('answers an unknown key with Invalid API key and the key', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const response = await app.handle(
       postJson('/batch', { api_key: 'nope-key', events: [event()] }),
     )
@@ -136,7 +144,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('checks the key before the event count, and the count before the events', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const tooMany = Array.from({ length: MAX_EVENTS_PER_REQUEST + 1 }, () => ({ bad: true }))
     const unknownKey = await app.handle(
       postJson('/batch', { api_key: 'nope-key', events: tooMany }),
@@ -148,7 +156,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('takes exactly 2,000 events in one request', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const events = Array.from({ length: MAX_EVENTS_PER_REQUEST }, (_, i) =>
       event({ device_id: `device-${i}`, user_id: `user-${i}-x` }),
     )
@@ -158,7 +166,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('refuses a body over 1 MB on /2/httpapi with 413, counted after gzip', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const padding = 'x'.repeat(1000)
     const events = Array.from({ length: 1100 }, () => event({ event_properties: { padding } }))
     const body = JSON.stringify({ api_key: KEY, events })
@@ -175,7 +183,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('refuses a declared Content-Length over the cap without reading the body', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     let pulled = 0
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -198,7 +206,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('stops reading an endless body at the cap', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     let sent = 0
     const body = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -218,7 +226,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('stops a gzip bomb at the cap with 413', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const bomb = gzipSync(Buffer.alloc(50_000_000, 0x20))
     expect(bomb.length).toBeLessThan(100_000)
     const request = new Request(`${ORIGIN}/2/httpapi`, {
@@ -231,7 +239,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('answers a body that never completes with 400 once the body deadline passes', async () => {
-    const { app } = recordingApp({ bodyTimeoutMs: 50 })
+    const { app } = await testApp({ bodyTimeoutMs: 50 })
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new TextEncoder().encode('{"api_key":"'))
@@ -248,7 +256,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('answers a body stream that errors with 400', async () => {
-    const { app } = recordingApp()
+    const { app } = await testApp()
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.error(new Error('connection lost'))
@@ -265,7 +273,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('reports every invalid event by index and stores none of them', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const events = [
       event(),
       event({ time: '2024-07-14T10:00:00Z' }),
@@ -286,7 +294,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('honours options.min_id_length and removes ids shorter than it', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const body = {
       api_key: KEY,
       events: [event({ user_id: 'abc', device_id: 'device-0001' })],
@@ -299,7 +307,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('truncates strings longer than 1,024 characters instead of refusing them', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     const long = 'p'.repeat(3000)
     const body = { api_key: KEY, events: [event({ event_properties: { long } })] }
     expect((await app.handle(postJson('/batch', body))).status).toBe(200)
@@ -307,7 +315,7 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('answers 500 with the code body when the store fails, and keeps serving', async () => {
-    const { app, store, errors } = recordingApp()
+    const { app, store, errors } = await testApp()
     store.failWith = new Error('disk full')
     const failed = await app.handle(postJson('/batch', { api_key: KEY, events: [event()] }))
     expect(failed.status).toBe(500)
@@ -319,8 +327,58 @@ describe('POST /2/httpapi and /batch', () => {
   })
 
   it('routes a key to its own project', async () => {
-    const { app, store } = recordingApp()
+    const { app, store } = await testApp()
     await app.handle(postJson('/batch', { api_key: 'other-api-key-0002', events: [event()] }))
     expect(store.events[0]?.context.projectId).toBe(8)
+  })
+})
+
+describe('what ingestion stores', () => {
+  it('de-duplicates (device_id, insert_id) but still counts the duplicate as ingested', async () => {
+    const { app } = await testApp()
+    const events = [
+      event({ event_type: 'Paid', insert_id: 'ins-0001' }),
+      event({ event_type: 'Paid', insert_id: 'ins-0001' }),
+    ]
+    const response = await app.handle(postJson('/batch', { api_key: KEY, events }))
+    expect(await json(response)).toMatchObject({ code: 200, events_ingested: 2 })
+    const again = await app.handle(postJson('/2/httpapi', { api_key: KEY, events: [events[0]] }))
+    expect(await json(again)).toMatchObject({ code: 200, events_ingested: 1 })
+    const { events: stored } = await activityOf(app, 'user-0001')
+    expect(stored.map((e) => e.$insert_id)).toEqual(['ins-0001'])
+  })
+
+  it('stores each event with the user properties as of that event and the path it came through', async () => {
+    const { app } = await testApp()
+    const events = [
+      event({ event_type: 'Before' }),
+      event({ event_type: '$identify', user_properties: { $set: { plan: 'pro' } } }),
+      event({ event_type: 'After' }),
+    ]
+    await app.handle(postJson('/2/httpapi', { api_key: KEY, events }))
+    const { events: stored } = await activityOf(app, 'user-0001')
+    const byType = Object.fromEntries(stored.map((e) => [e.event_type, e]))
+    expect(byType.Before?.user_properties).toEqual({})
+    expect(byType.After?.user_properties).toEqual({ plan: 'pro' })
+    expect(byType.After?.data).toMatchObject({ path: '/2/httpapi' })
+    expect(byType.After?.app).toBe(PROJECT.id)
+  })
+
+  it('keeps concurrent requests apart and loses none of them', async () => {
+    const { app } = await testApp({ rateLimits: false })
+    const requests = Array.from({ length: 20 }, (_, r) =>
+      app.handle(
+        postJson('/batch', {
+          api_key: KEY,
+          events: Array.from({ length: 50 }, (_, i) =>
+            event({ event_type: `E${r}`, insert_id: `r${r}-i${i}` }),
+          ),
+        }),
+      ),
+    )
+    const statuses = (await Promise.all(requests)).map((response) => response.status)
+    expect(statuses.every((status) => status === 200)).toBe(true)
+    const { userData } = await activityOf(app, 'user-0001')
+    expect(userData.num_events).toBe(1000)
   })
 })

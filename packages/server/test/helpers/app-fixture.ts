@@ -1,5 +1,6 @@
 /** Builds an in-process app and requests against it. */
 import { gzipSync } from 'node:zlib'
+import { onTestFinished } from 'vitest'
 import { createServerApp, type ServerApp, type ServerAppOptions } from '../../src/app.ts'
 import type { Project } from '../../src/projects.ts'
 import type { Store } from '../../src/store/store.ts'
@@ -27,9 +28,22 @@ export interface Fixture<S extends Store> {
   errors: string[]
 }
 
-export function recordingApp(options: Partial<ServerAppOptions> = {}): Fixture<RecordingStore> {
-  const store = new RecordingStore()
-  return appWith(store, options)
+/**
+ * An app on a fresh in-memory DuckDB store (behind a recorder), closed when the test finishes.
+ * Call it inside a test.
+ */
+export async function testApp(
+  options: Partial<ServerAppOptions> = {},
+): Promise<Fixture<RecordingStore>> {
+  const store = await RecordingStore.open(options.now)
+  try {
+    const fixture = appWith(store, options)
+    onTestFinished(() => fixture.app.close())
+    return fixture
+  } catch (error) {
+    await store.close()
+    throw error
+  }
 }
 
 export function appWith<S extends Store>(store: S, options: Partial<ServerAppOptions> = {}) {
@@ -42,6 +56,35 @@ export function appWith<S extends Store>(store: S, options: Partial<ServerAppOpt
     ...options,
   })
   return { app, store, lines, errors } satisfies Fixture<S>
+}
+
+/** The Amplitude id the inspection API reports for a user id (or undefined). */
+export async function amplitudeIdOf(app: ServerApp, userId: string): Promise<number | undefined> {
+  const response = await app.handle(
+    new Request(`${ORIGIN}/api/2/usersearch?user=${encodeURIComponent(userId)}`, {
+      headers: { authorization: basicAuth(PROJECT.apiKey, PROJECT.secretKey) },
+    }),
+  )
+  const body = (await response.json()) as { matches: Array<{ amplitude_id: number }> }
+  return body.matches[0]?.amplitude_id
+}
+
+/** `userData` and events of a user of PROJECT, through `/api/2/useractivity`. */
+export async function activityOf(
+  app: ServerApp,
+  userId: string,
+): Promise<{ userData: Record<string, unknown>; events: Array<Record<string, unknown>> }> {
+  const id = await amplitudeIdOf(app, userId)
+  if (id === undefined) throw new Error(`no user ${userId}`)
+  const response = await app.handle(
+    new Request(`${ORIGIN}/api/2/useractivity?user=${id}&direction=earliest`, {
+      headers: { authorization: basicAuth(PROJECT.apiKey, PROJECT.secretKey) },
+    }),
+  )
+  return (await response.json()) as {
+    userData: Record<string, unknown>
+    events: Array<Record<string, unknown>>
+  }
 }
 
 export function postJson(

@@ -1,8 +1,9 @@
 /**
- * A Store that records what the routes hand it, for tests of the HTTP surface that need to see the
- * exact calls (and, with `failWith`, to make the store fail). Data tests use the DuckDB store.
+ * The real DuckDB store, wrapped to record what the routes hand it (so a test sees the exact calls
+ * and contexts) and to fail or pause writes on demand. Every call reaches the DuckDB store.
  */
 import type { GroupIdentification, Identification, WireEvent } from '@ampkit/protocol'
+import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.ts'
 import type {
   IngestContext,
   IngestOutcome,
@@ -20,55 +21,75 @@ export class RecordingStore implements Store {
   readonly searches: Array<{ projectId: number; query: string }> = []
   readonly activityQueries: Array<{ projectId: number; query: UserActivityQuery }> = []
   closed = false
-  /** When set, every write rejects with it. */
+  /** When set, every write rejects with it (before reaching the database). */
   failWith: Error | undefined
   /** When set, writes wait for it. */
   gate: Promise<void> | undefined
+  readonly inner: DuckDbStore
 
-  async ingestEvents(events: readonly WireEvent[], context: IngestContext): Promise<IngestOutcome> {
+  private constructor(inner: DuckDbStore) {
+    this.inner = inner
+  }
+
+  /** Opens an in-memory DuckDB store behind the recorder. */
+  static async open(now?: () => number): Promise<RecordingStore> {
+    const inner = await openDuckDbStore({ path: ':memory:', ...(now && { now }) })
+    return new RecordingStore(inner)
+  }
+
+  async #beforeWrite(): Promise<void> {
     await this.gate
     if (this.failWith) throw this.failWith
+  }
+
+  async ingestEvents(events: readonly WireEvent[], context: IngestContext): Promise<IngestOutcome> {
+    await this.#beforeWrite()
+    const outcome = await this.inner.ingestEvents(events, context)
     for (const event of events) this.events.push({ event, context })
-    return { ingested: events.length, duplicates: 0 }
+    return outcome
   }
 
   async identify(list: readonly Identification[], context: IngestContext): Promise<void> {
-    await this.gate
-    if (this.failWith) throw this.failWith
+    await this.#beforeWrite()
+    await this.inner.identify(list, context)
     for (const identification of list) this.identifications.push({ identification, context })
   }
 
   async groupIdentify(list: readonly GroupIdentification[], context: IngestContext): Promise<void> {
-    await this.gate
-    if (this.failWith) throw this.failWith
+    await this.#beforeWrite()
+    await this.inner.groupIdentify(list, context)
     for (const identification of list) this.groups.push({ identification, context })
   }
 
   async attribution(event: WireEvent, context: IngestContext): Promise<void> {
-    await this.gate
-    if (this.failWith) throw this.failWith
+    await this.#beforeWrite()
+    await this.inner.attribution(event, context)
     this.attributions.push({ event, context })
   }
 
-  async searchUsers(projectId: number, query: string): Promise<UserSearchResult> {
+  searchUsers(projectId: number, query: string): Promise<UserSearchResult> {
     this.searches.push({ projectId, query })
-    return { type: 'nomatch', matches: [] }
+    return this.inner.searchUsers(projectId, query)
   }
 
-  async userActivity(
+  userActivity(
     projectId: number,
     query: UserActivityQuery,
   ): Promise<UserActivityResult | undefined> {
     this.activityQueries.push({ projectId, query })
-    if (query.amplitudeId !== 42) return undefined
-    return { userData: { canonical_amplitude_id: 42 }, events: [], metadata: {} }
+    return this.inner.userActivity(projectId, query)
   }
 
-  async groupProperties(): Promise<Record<string, unknown> | undefined> {
-    return undefined
+  groupProperties(
+    projectId: number,
+    groupType: string,
+    groupValue: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    return this.inner.groupProperties(projectId, groupType, groupValue)
   }
 
   async close(): Promise<void> {
+    await this.inner.close()
     this.closed = true
   }
 }
