@@ -12,8 +12,11 @@ import { successBody, type WireEvent } from '@ampkit/protocol'
 export type Action =
   | { status: number; body?: unknown; headers?: Record<string, string> }
   | 'ok'
+  | { okAfterMs: number }
   | 'hang'
   | 'reset'
+  /** Stores the events, then drops the connection before answering (the client must resend). */
+  | 'acceptThenReset'
 
 /** One request as received. */
 export interface Received {
@@ -32,6 +35,9 @@ export class TestServer {
   /** Events of requests answered 200, in arrival order. */
   readonly accepted: WireEvent[] = []
   port = 0
+  /** Most requests handled at the same time. */
+  maxConcurrent = 0
+  #concurrent = 0
   #server: Server | undefined
   readonly #sockets = new Set<Socket>()
   #faults: Action[] = []
@@ -121,7 +127,18 @@ export class TestServer {
       req.socket.destroy()
       return
     }
-    if (action === 'ok') {
+    if (action === 'acceptThenReset') {
+      this.accepted.push(...received.events)
+      req.socket.destroy()
+      return
+    }
+    if (typeof action === 'object' && 'okAfterMs' in action) {
+      this.#concurrent++
+      this.maxConcurrent = Math.max(this.maxConcurrent, this.#concurrent)
+      await new Promise((resolve) => setTimeout(resolve, action.okAfterMs))
+      this.#concurrent--
+    }
+    if (action === 'ok' || 'okAfterMs' in action) {
       this.accepted.push(...received.events)
       const answer = successBody(received.events.length, raw.length, Date.now())
       res.writeHead(200, { 'content-type': 'application/json' })
