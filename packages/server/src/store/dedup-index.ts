@@ -1,0 +1,114 @@
+/**
+ * @module The 7-day `insert_id` de-duplication set (ingestion-api.md §2): an open-addressing hash table
+ * of 64-bit key hashes and first-seen times in typed arrays, so millions of keys cost 16 bytes each
+ * instead of a JS string per key (and stay clear of the 2^24-entry limit of `Set`).
+ */
+
+/** A 64-bit key hash as two unsigned 32-bit halves. */
+export interface KeyHash {
+  hi: number
+  lo: number
+}
+
+/**
+ * Hashes a de-duplication key to 64 bits with two independent 32-bit string hashes (FNV-1a and a
+ * murmur-style mix). A collision makes a distinct event look like a duplicate; at 10^7 live keys the
+ * chance of any collision is about 3·10^-6, which we accept for a local server.
+ */
+export function hashKey(key: string): KeyHash {
+  let a = 0x811c9dc5
+  let b = 0x9747b28c
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+    b ^= b >>> 15
+  }
+  a ^= a >>> 16
+  a = Math.imul(a, 0x85ebca6b)
+  a ^= a >>> 13
+  b ^= b >>> 13
+  b = Math.imul(b, 0xc2b2ae35)
+  b ^= b >>> 16
+  return { hi: a >>> 0, lo: b >>> 0 }
+}
+
+const INITIAL_CAPACITY = 1 << 12
+
+/** Hash set of de-duplication keys with the time each was first stored. */
+export class DedupIndex {
+  readonly #windowMs: number
+  #hi: Uint32Array
+  #lo: Uint32Array
+  /** First-seen time in ms; 0 marks an empty slot. */
+  #seenMs: Float64Array
+  #size = 0
+
+  /** @param windowMs how long a key blocks its duplicates, in ms (Amplitude: 7 days). */
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs
+    this.#hi = new Uint32Array(INITIAL_CAPACITY)
+    this.#lo = new Uint32Array(INITIAL_CAPACITY)
+    this.#seenMs = new Float64Array(INITIAL_CAPACITY)
+  }
+
+  /** Live and expired entries currently held. */
+  get size(): number {
+    return this.#size
+  }
+
+  #slot(hash: KeyHash): number {
+    const mask = this.#seenMs.length - 1
+    let i = (hash.hi ^ Math.imul(hash.lo, 0x9e3779b1)) & mask
+    while (this.#seenMs[i] !== 0) {
+      if (this.#hi[i] === hash.hi && this.#lo[i] === hash.lo) return i
+      i = (i + 1) & mask
+    }
+    return i
+  }
+
+  /** True when the key was stored less than the window ago (relative to `nowMs`). */
+  has(hash: KeyHash, nowMs: number): boolean {
+    const seen = this.#seenMs[this.#slot(hash)] ?? 0
+    return seen !== 0 && nowMs - seen < this.#windowMs
+  }
+
+  /** Records the key as stored at `seenMs` (replacing an expired entry). */
+  add(hash: KeyHash, seenMs: number, nowMs: number): void {
+    if ((this.#size + 1) * 2 > this.#seenMs.length) this.#rehash(nowMs)
+    const i = this.#slot(hash)
+    if (this.#seenMs[i] === 0) this.#size++
+    this.#hi[i] = hash.hi
+    this.#lo[i] = hash.lo
+    // 0 means empty, so a key seen at the epoch itself is nudged to 1 ms.
+    this.#seenMs[i] = Math.max(seenMs, this.#seenMs[i] ?? 0, 1)
+  }
+
+  /** Drops expired entries and grows when still more than half full. */
+  #rehash(nowMs: number): void {
+    const hi = this.#hi
+    const lo = this.#lo
+    const seen = this.#seenMs
+    let live = 0
+    for (let i = 0; i < seen.length; i++) {
+      const s = seen[i] ?? 0
+      if (s !== 0 && nowMs - s < this.#windowMs) live++
+    }
+    let capacity = INITIAL_CAPACITY
+    while (capacity < (live + 1) * 4) capacity *= 2
+    this.#hi = new Uint32Array(capacity)
+    this.#lo = new Uint32Array(capacity)
+    this.#seenMs = new Float64Array(capacity)
+    this.#size = 0
+    for (let i = 0; i < seen.length; i++) {
+      const s = seen[i] ?? 0
+      if (s === 0 || nowMs - s >= this.#windowMs) continue
+      const hash = { hi: hi[i] ?? 0, lo: lo[i] ?? 0 }
+      const j = this.#slot(hash)
+      this.#hi[j] = hash.hi
+      this.#lo[j] = hash.lo
+      this.#seenMs[j] = s
+      this.#size++
+    }
+  }
+}

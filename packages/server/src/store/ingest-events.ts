@@ -1,0 +1,387 @@
+/**
+ * @module Turns validated wire events into stored rows (ingestion-api.md §2–§3, query-api.md §2.4):
+ * de-duplication, Amplitude ids, profile and group updates, server-side times. Pure apart from the
+ * in-memory state it is given; the store writes the rows and the profile changes in one transaction.
+ */
+import {
+  GROUP_IDENTIFY_EVENT_TYPE,
+  IDENTIFY_EVENT_TYPE,
+  type Identification,
+  NO_SESSION_ID,
+  type WireEvent,
+} from '@ampkit/protocol'
+import { type DedupIndex, hashKey } from './dedup-index.ts'
+import type { EventExtra, EventRow } from './event-row.ts'
+import type { IdentifyFields, ProfileBook, UserProfile } from './profile-book.ts'
+import type { IngestContext } from './store.ts'
+
+/** Skew between server receipt and client upload below which `event_time` is not adjusted, in ms. */
+export const CLOCK_SKEW_THRESHOLD_MS = 60_000
+
+/** The state and hooks ingestion works with. */
+export interface IngestState {
+  book: ProfileBook
+  dedup: DedupIndex
+  /** The next `seq`; advanced for each stored row. */
+  nextSeq: number
+  now: () => number
+  randomUUID: () => string
+}
+
+/** The rows one call produced. */
+export interface PreparedEvents {
+  rows: EventRow[]
+  duplicates: number
+}
+
+/** Wire fields with a home in the row; any other key goes to `extra.other`. */
+const NO_GROUPS: { readonly [groupType: string]: string | string[] } = Object.freeze({})
+
+const MAPPED_FIELDS = new Set([
+  'event_type',
+  'user_id',
+  'device_id',
+  'time',
+  'event_properties',
+  'user_properties',
+  'groups',
+  'group_properties',
+  '$skip_user_properties_sync',
+  'app_version',
+  'version_name',
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'carrier',
+  'country',
+  'region',
+  'city',
+  'dma',
+  'language',
+  'price',
+  'quantity',
+  'revenue',
+  'productId',
+  'revenueType',
+  'currency',
+  'location_lat',
+  'location_lng',
+  'ip',
+  'idfa',
+  'adid',
+  'event_id',
+  'session_id',
+  'insert_id',
+  'plan',
+  'partner_id',
+  'library',
+])
+
+/** Identify API device fields: setting one resets the others (ingestion-api.md §4). */
+export const IDENTIFY_DEVICE_FIELDS = [
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'carrier',
+] as const
+
+/** Identify API location fields: updated together like the device fields. */
+export const IDENTIFY_LOCATION_FIELDS = ['country', 'region', 'city', 'dma'] as const
+
+/** Identify API fields that stand alone. */
+const IDENTIFY_SINGLE_FIELDS = ['app_version', 'language', 'paying', 'start_version'] as const
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The de-duplication key: (project, device_id, insert_id), or user_id when there is no device. */
+export function dedupKey(
+  projectId: number,
+  event: Pick<WireEvent, 'insert_id' | 'device_id' | 'user_id'>,
+): string | undefined {
+  if (typeof event.insert_id !== 'string' || event.insert_id === '') return undefined
+  if (event.device_id !== undefined)
+    return `${projectId}\u0000d\u0000${event.device_id}\u0000${event.insert_id}`
+  if (event.user_id !== undefined)
+    return `${projectId}\u0000u\u0000${event.user_id}\u0000${event.insert_id}`
+  return `${projectId}\u0000-\u0000${event.insert_id}`
+}
+
+/** Revenue per the spec: price × quantity when price is given, else `revenue`. */
+function revenueOf(event: WireEvent): { revenue: number | null; quantity: number | null } {
+  const price = num(event.price)
+  const quantity = num(event.quantity)
+  const revenue = num(event.revenue)
+  if (price !== null && (revenue === null || quantity !== null)) {
+    return { revenue: price * (quantity ?? 1), quantity: quantity ?? 1 }
+  }
+  return { revenue, quantity: quantity ?? (revenue !== null ? 1 : null) }
+}
+
+function groupsOf(value: unknown): { [groupType: string]: string | string[] } {
+  const out: { [groupType: string]: string | string[] } = {}
+  if (!isObject(value)) return out
+  for (const [type, v] of Object.entries(value)) {
+    if (typeof v === 'string') out[type] = v
+    else if (Array.isArray(v))
+      out[type] = v.filter((x) => typeof x === 'string' || typeof x === 'number').map(String)
+    else if (typeof v === 'number') out[type] = String(v)
+  }
+  return out
+}
+
+/** `{type: {value: properties}}` of the groups that have properties (unconfirmed shape). */
+function groupPropertiesOf(
+  book: ProfileBook,
+  projectId: number,
+  groups: { [groupType: string]: string | string[] },
+): string {
+  let out: Record<string, Record<string, unknown>> | undefined
+  for (const [type, value] of Object.entries(groups)) {
+    for (const groupValue of Array.isArray(value) ? value : [value]) {
+      const group = book.group(projectId, type, groupValue)
+      if (group === undefined) continue
+      out ??= {}
+      out[type] ??= {}
+      out[type][groupValue] = group.properties
+    }
+  }
+  return out === undefined ? '{}' : JSON.stringify(out)
+}
+
+/** Server-side facts of one row that go to `extra` next to the wire fields. */
+interface RowFacts {
+  clientEventTimeMs: number
+  clientUploadTimeMs: number
+  serverReceivedTimeMs: number
+  processedTimeMs: number
+  userCreationTimeMs: number | null
+  data: Record<string, unknown>
+}
+
+/** The extra JSON of a row: export fields without a typed column, and unknown wire fields. */
+function extraOf(
+  event: WireEvent,
+  profile: UserProfile | undefined,
+  context: IngestContext,
+  facts: RowFacts,
+): string {
+  const extra: EventExtra = {
+    client_event_time_ms: facts.clientEventTimeMs,
+    client_upload_time_ms: facts.clientUploadTimeMs,
+    server_received_time_ms: facts.serverReceivedTimeMs,
+    processed_time_ms: facts.processedTimeMs,
+    data: facts.data,
+  }
+  if (facts.userCreationTimeMs !== null) extra.user_creation_time_ms = facts.userCreationTimeMs
+  const set = <K extends keyof EventExtra>(key: K, value: EventExtra[K] | null | undefined) => {
+    if (value !== null && value !== undefined) extra[key] = value
+  }
+  set('event_id', num(event.event_id))
+  set('price', num(event.price))
+  set('product_id', str(event.productId))
+  set('revenue_type', str(event.revenueType))
+  set('currency', str(event.currency))
+  set('device_brand', str(event.device_brand))
+  set('device_manufacturer', str(event.device_manufacturer))
+  set('device_carrier', str(event.carrier))
+  // `ip: "$remote"` means the request's source address (ingestion-api.md §2).
+  set('ip_address', event.ip === '$remote' ? context.sourceIp : str(event.ip))
+  set('dma', str(event.dma))
+  set('location_lat', num(event.location_lat))
+  set('location_lng', num(event.location_lng))
+  set('library', str(event.library))
+  if (isObject(event.plan)) extra.plan = event.plan
+  set('adid', str(event.adid))
+  set('idfa', str(event.idfa))
+  set('partner_id', str(event.partner_id))
+  if (profile !== undefined) {
+    const paying = profile.identifyFields.paying
+    if (typeof paying === 'boolean') extra.paying = paying
+    set('start_version', str(profile.identifyFields.start_version))
+  }
+  let other: Record<string, unknown> | undefined
+  for (const key in event) {
+    if (MAPPED_FIELDS.has(key) || event[key] === undefined) continue
+    other ??= {}
+    other[key] = event[key]
+  }
+  if (other !== undefined) extra.other = other
+  return JSON.stringify(extra)
+}
+
+/**
+ * Prepares the rows of one ingest call, updating profiles, id maps, group profiles and the dedup set
+ * in order, so each row carries the user properties as of that event.
+ */
+export function prepareEvents(
+  state: IngestState,
+  events: readonly WireEvent[],
+  context: IngestContext,
+): PreparedEvents {
+  const { book, dedup } = state
+  const projectId = context.projectId
+  const nowMs = state.now()
+  // server_received ≤ server_upload ≤ processed (query-api.md §2.4).
+  const uploadMs = Math.max(nowMs, context.receivedAtMs)
+  const clientUploadMs = context.clientUploadTimeMs ?? null
+  const skewMs = clientUploadMs === null ? 0 : context.receivedAtMs - clientUploadMs
+  const adjustMs = Math.abs(skewMs) >= CLOCK_SKEW_THRESHOLD_MS ? skewMs : 0
+  const rows: EventRow[] = []
+  let duplicates = 0
+
+  for (const event of events) {
+    const key = dedupKey(projectId, event)
+    if (key !== undefined) {
+      const hash = hashKey(key)
+      if (dedup.has(hash, nowMs)) {
+        duplicates++
+        continue
+      }
+      dedup.add(hash, nowMs, nowMs)
+    }
+
+    const isIdentify = event.event_type === IDENTIFY_EVENT_TYPE
+    const isGroupIdentify = event.event_type === GROUP_IDENTIFY_EVENT_TYPE
+    const profile = book.resolve(projectId, event.user_id, event.device_id)
+    const clientEventMs = num(event.time) ?? uploadMs
+    const eventMs = num(event.time) === null ? clientEventMs : clientEventMs + adjustMs
+    let firstEvent = false
+    let propertiesUpdated = false
+
+    if (profile !== undefined) {
+      if (profile.firstEventTimeMs === null) {
+        profile.firstEventTimeMs = eventMs
+        book.touch(profile)
+        firstEvent = true
+      }
+      const update = event.user_properties
+      if (isObject(update) && event.$skip_user_properties_sync !== true && !isGroupIdentify) {
+        propertiesUpdated = book.applyUserProperties(profile, update)
+      }
+      if (isIdentify && isObject(event.groups)) book.setUserGroups(profile, groupsOf(event.groups))
+    }
+
+    const hasEventGroups = isObject(event.groups)
+    const eventGroups = hasEventGroups ? groupsOf(event.groups) : NO_GROUPS
+    if (isGroupIdentify && isObject(event.group_properties)) {
+      for (const [type, value] of Object.entries(eventGroups)) {
+        for (const groupValue of Array.isArray(value) ? value : [value]) {
+          book.applyGroupProperties(projectId, type, groupValue, event.group_properties)
+        }
+      }
+    }
+    // Event-level groups apply to this event only, on top of the user's groups (§3 Groups).
+    const userGroups = profile === undefined || isGroupIdentify ? NO_GROUPS : profile.groups
+    let groupsJson = '{}'
+    let groupPropertiesJson = '{}'
+    if (hasEventGroups || Object.keys(userGroups).length > 0) {
+      const groups = hasEventGroups ? { ...userGroups, ...eventGroups } : userGroups
+      groupsJson = JSON.stringify(groups)
+      groupPropertiesJson = groupPropertiesOf(book, projectId, groups)
+    }
+    const { revenue, quantity } = revenueOf(event)
+    const data: Record<string, unknown> = { path: context.path }
+    if (firstEvent) data.first_event = true
+    if (propertiesUpdated) data.user_properties_updated = true
+    const facts: RowFacts = {
+      clientEventTimeMs: clientEventMs,
+      clientUploadTimeMs: clientUploadMs ?? context.receivedAtMs,
+      serverReceivedTimeMs: context.receivedAtMs,
+      processedTimeMs: uploadMs,
+      userCreationTimeMs: profile?.firstEventTimeMs ?? null,
+      data,
+    }
+
+    rows.push({
+      seq: state.nextSeq++,
+      projectId,
+      serverUploadTimeMs: uploadMs,
+      eventTimeMs: eventMs,
+      amplitudeId: profile?.amplitudeId ?? null,
+      eventType: event.event_type,
+      userId: event.user_id ?? null,
+      deviceId: event.device_id ?? null,
+      sessionId: num(event.session_id) ?? NO_SESSION_ID,
+      insertId: str(event.insert_id),
+      uuid: state.randomUUID(),
+      revenue,
+      quantity,
+      platform: str(event.platform),
+      osName: str(event.os_name),
+      osVersion: str(event.os_version),
+      deviceModel: str(event.device_model),
+      country: str(event.country),
+      region: str(event.region),
+      city: str(event.city),
+      language: str(event.language),
+      versionName: str(event.app_version) ?? str(event.version_name),
+      eventProperties: isObject(event.event_properties)
+        ? JSON.stringify(event.event_properties)
+        : '{}',
+      userProperties: profile === undefined ? '{}' : book.propertiesJson(profile),
+      groups: groupsJson,
+      groupProperties: groupPropertiesJson,
+      extra: extraOf(event, profile, context, facts),
+    })
+  }
+  return { rows, duplicates }
+}
+
+/**
+ * Applies Identify API objects: user property operations, user-level groups, and the device and
+ * location fields, each set updated together (setting one resets the others to null).
+ */
+export function applyIdentifications(
+  state: IngestState,
+  identifications: readonly Identification[],
+  context: IngestContext,
+): void {
+  const { book } = state
+  for (const identification of identifications) {
+    const userId = str(identification.user_id) ?? undefined
+    const deviceId = str(identification.device_id) ?? undefined
+    const profile = book.resolve(context.projectId, userId, deviceId)
+    if (profile === undefined) continue
+    if (isObject(identification.user_properties)) {
+      book.applyUserProperties(profile, identification.user_properties)
+    }
+    if (isObject(identification.groups))
+      book.setUserGroups(profile, groupsOf(identification.groups))
+    const fields: IdentifyFields = { ...profile.identifyFields }
+    let changed = false
+    for (const group of [IDENTIFY_DEVICE_FIELDS, IDENTIFY_LOCATION_FIELDS]) {
+      if (!group.some((field) => identification[field] !== undefined)) continue
+      for (const field of group) fields[field] = str(identification[field])
+      changed = true
+    }
+    for (const field of IDENTIFY_SINGLE_FIELDS) {
+      const value = identification[field]
+      if (typeof value === 'string' || typeof value === 'boolean') {
+        fields[field] = value
+        changed = true
+      }
+    }
+    if (changed) {
+      profile.identifyFields = fields
+      // Profile fields shown from whichever is newer: this identify or the user's last event.
+      profile.identifySeq = state.nextSeq
+      book.touch(profile)
+    }
+  }
+}

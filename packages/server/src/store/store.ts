@@ -1,0 +1,96 @@
+/**
+ * @module The storage contract of the local server: what ingestion and the inspection APIs need from
+ * the database. The DuckDB implementation lives in `duckdb-store.ts`; routes depend only on this.
+ */
+import type { GroupIdentification, Identification, WireEvent } from '@ampkit/protocol'
+
+/** The ingestion path an event arrived through; recorded in the export record's `data.path`. */
+export type IngestPath = '/2/httpapi' | '/batch' | '/identify' | '/groupidentify' | '/attribution'
+
+/** Facts about the request that every stored row carries. */
+export interface IngestContext {
+  /** Numeric project id (the export record's `app`). */
+  projectId: number
+  /** When the server received the request, ms since the epoch (`server_received_time`). */
+  receivedAtMs: number
+  /** `client_upload_time` of the envelope when sent, ms since the epoch. */
+  clientUploadTimeMs?: number | undefined
+  path: IngestPath
+  /** The request's source address, used for `ip: "$remote"`. */
+  sourceIp?: string | undefined
+}
+
+/** What an ingest call did. */
+export interface IngestOutcome {
+  /** Events stored (duplicates within the 7-day window are not stored and not counted). */
+  ingested: number
+  /** Events skipped as duplicates of an earlier (`device_id`, `insert_id`). */
+  duplicates: number
+}
+
+/** One hit of `/api/2/usersearch`. */
+export interface UserSearchMatch {
+  user_id: string | null
+  amplitude_id: number
+  last_device_id: string | null
+  country: string | null
+  last_seen: string | null
+}
+
+/** The answer of `/api/2/usersearch` (query-api.md §3.8). */
+export interface UserSearchResult {
+  type: 'match_user_or_device_id' | 'match_amplitude_id' | 'match_user_prefix' | 'nomatch'
+  matches: UserSearchMatch[]
+}
+
+/** Options of `/api/2/useractivity` (query-api.md §3.7). */
+export interface UserActivityQuery {
+  amplitudeId: number
+  /** 0 = most recent. */
+  offset: number
+  /** At most 1,000. */
+  limit: number
+  direction: 'latest' | 'earliest'
+}
+
+/** The answer of `/api/2/useractivity`: `userData`, `events` (export records), `metadata`. */
+export interface UserActivityResult {
+  userData: Record<string, unknown>
+  events: Record<string, unknown>[]
+  metadata: Record<string, unknown>
+}
+
+/**
+ * Durable storage of events, profiles and id maps. Every write resolves only once it is durable: the
+ * server answers 200 after that, so a kill right after a 200 loses nothing. Implementations serialise
+ * writes internally, so concurrent calls never corrupt or lose data.
+ */
+export interface Store {
+  /**
+   * Stores validated, normalised events: de-duplicates on (`device_id`, `insert_id`) within 7 days,
+   * assigns `amplitude_id`, maps ids, applies `$identify`/`$groupidentify` operations and plain
+   * `user_properties` to profiles, and keeps each event with the user properties as of that event.
+   */
+  ingestEvents(events: readonly WireEvent[], context: IngestContext): Promise<IngestOutcome>
+  /** Applies Identify API objects (user properties, user-level groups, device/location fields). */
+  identify(identifications: readonly Identification[], context: IngestContext): Promise<void>
+  /** Applies Group Identify API objects to group profiles. */
+  groupIdentify(
+    identifications: readonly GroupIdentification[],
+    context: IngestContext,
+  ): Promise<void>
+  /** Stores an Attribution API event (held against the device it names). */
+  attribution(event: WireEvent, context: IngestContext): Promise<void>
+  /** `/api/2/usersearch`: by Amplitude id, user id, device id, or user id prefix. */
+  searchUsers(projectId: number, query: string): Promise<UserSearchResult>
+  /** `/api/2/useractivity`, or `undefined` for an unknown Amplitude id. */
+  userActivity(projectId: number, query: UserActivityQuery): Promise<UserActivityResult | undefined>
+  /** A group's properties, or `undefined` when never identified. */
+  groupProperties(
+    projectId: number,
+    groupType: string,
+    groupValue: string,
+  ): Promise<Record<string, unknown> | undefined>
+  /** Flushes and closes the database. */
+  close(): Promise<void>
+}
