@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import {
+  type DuckDBAppender,
   type DuckDBConnection,
   DuckDBDataChunk,
   DuckDBInstance,
@@ -47,24 +48,69 @@ interface ParsedEvent {
   library: string
 }
 
-// Comparable to what the server stores per event: ids, times, type, the property bags as JSON text
-// and a few device fields.
-const createTable = `CREATE TABLE events (
-  event_id BIGINT,
-  project_id INTEGER,
-  amplitude_id BIGINT,
-  insert_id VARCHAR,
-  event_type VARCHAR,
-  user_id VARCHAR,
-  device_id VARCHAR,
-  event_time BIGINT,
-  server_received_time BIGINT,
-  session_id BIGINT,
-  platform VARCHAR,
-  library VARCHAR,
-  event_properties VARCHAR,
-  user_properties VARCHAR
-)`
+type Kind = 'bigint' | 'integer' | 'double' | 'varchar'
+
+interface Row {
+  seq: bigint
+  amplitudeId: bigint
+  event: ParsedEvent
+  receivedAt: bigint
+}
+
+/**
+ * The server's `events` table, column for column (mirrors `EVENT_COLUMNS` of
+ * packages/server/src/store/event-row.ts: JSON kept as VARCHAR text), so the baseline writes rows of
+ * the same width. Fields the load does not send are NULL, as they are in the server's rows.
+ */
+const columns: readonly { name: string; kind: Kind; value: (row: Row) => unknown }[] = [
+  { name: 'seq', kind: 'bigint', value: (row) => row.seq },
+  { name: 'project_id', kind: 'integer', value: () => 1 },
+  { name: 'server_upload_time_ms', kind: 'bigint', value: (row) => row.receivedAt },
+  { name: 'event_time_ms', kind: 'bigint', value: (row) => BigInt(row.event.time) },
+  { name: 'amplitude_id', kind: 'bigint', value: (row) => row.amplitudeId },
+  { name: 'event_type', kind: 'varchar', value: (row) => row.event.event_type },
+  { name: 'user_id', kind: 'varchar', value: (row) => row.event.user_id },
+  { name: 'device_id', kind: 'varchar', value: (row) => row.event.device_id },
+  { name: 'session_id', kind: 'bigint', value: () => -1n },
+  { name: 'insert_id', kind: 'varchar', value: (row) => row.event.insert_id },
+  { name: 'uuid', kind: 'varchar', value: (row) => row.event.insert_id },
+  { name: 'revenue', kind: 'double', value: () => null },
+  { name: 'quantity', kind: 'bigint', value: () => null },
+  { name: 'platform', kind: 'varchar', value: (row) => row.event.platform },
+  { name: 'os_name', kind: 'varchar', value: () => null },
+  { name: 'os_version', kind: 'varchar', value: () => null },
+  { name: 'device_model', kind: 'varchar', value: () => null },
+  { name: 'country', kind: 'varchar', value: () => null },
+  { name: 'region', kind: 'varchar', value: () => null },
+  { name: 'city', kind: 'varchar', value: () => null },
+  { name: 'language', kind: 'varchar', value: () => null },
+  { name: 'version_name', kind: 'varchar', value: () => null },
+  {
+    name: 'event_properties',
+    kind: 'varchar',
+    value: (row) => JSON.stringify(row.event.event_properties),
+  },
+  { name: 'user_properties', kind: 'varchar', value: () => '{}' },
+  { name: 'groups', kind: 'varchar', value: () => '{}' },
+  { name: 'group_properties', kind: 'varchar', value: () => '{}' },
+  {
+    name: 'extra',
+    kind: 'varchar',
+    value: (row) => JSON.stringify({ library: row.event.library }),
+  },
+]
+
+const createTable = `CREATE TABLE events (${columns
+  .map((column) => `${column.name} ${column.kind.toUpperCase()}`)
+  .join(', ')})`
+
+function appendValue(appender: DuckDBAppender, kind: Kind, value: unknown): void {
+  if (value === null || value === undefined) appender.appendNull()
+  else if (kind === 'bigint') appender.appendBigInt(value as bigint)
+  else if (kind === 'integer') appender.appendInteger(value as number)
+  else if (kind === 'double') appender.appendDouble(value as number)
+  else appender.appendVarchar(value as string)
+}
 
 function batchBody(
   next: (seq: number) => ReturnType<ReturnType<typeof eventStream>>,
@@ -89,13 +135,6 @@ function batchBody(
   return JSON.stringify({ api_key: 'k', events })
 }
 
-interface Row {
-  eventId: bigint
-  amplitudeId: bigint
-  event: ParsedEvent
-  receivedAt: bigint
-}
-
 /** One inserter per method: `insert` is the timed part, called once per batch. */
 interface Inserter {
   insert(rows: Row[], ndjson: string): Promise<void>
@@ -106,21 +145,8 @@ async function appenderRows(connection: DuckDBConnection): Promise<Inserter> {
   const appender = await connection.createAppender('events')
   return {
     async insert(rows) {
-      for (const { eventId, amplitudeId, event, receivedAt } of rows) {
-        appender.appendBigInt(eventId)
-        appender.appendInteger(1)
-        appender.appendBigInt(amplitudeId)
-        appender.appendVarchar(event.insert_id)
-        appender.appendVarchar(event.event_type)
-        appender.appendVarchar(event.user_id)
-        appender.appendVarchar(event.device_id)
-        appender.appendBigInt(BigInt(event.time))
-        appender.appendBigInt(receivedAt)
-        appender.appendBigInt(-1n)
-        appender.appendVarchar(event.platform)
-        appender.appendVarchar(event.library)
-        appender.appendVarchar(JSON.stringify(event.event_properties))
-        appender.appendVarchar('{}')
+      for (const row of rows) {
+        for (const column of columns) appendValue(appender, column.kind, column.value(row))
         appender.endRow()
       }
       appender.flushSync()
@@ -138,29 +164,9 @@ async function appenderChunk(connection: DuckDBConnection): Promise<Inserter> {
   )
   return {
     async insert(rows) {
-      const columns: DuckDBValue[][] = Array.from({ length: types.length }, () => [])
-      for (const { eventId, amplitudeId, event, receivedAt } of rows) {
-        const values: DuckDBValue[] = [
-          eventId,
-          1,
-          amplitudeId,
-          event.insert_id,
-          event.event_type,
-          event.user_id,
-          event.device_id,
-          BigInt(event.time),
-          receivedAt,
-          -1n,
-          event.platform,
-          event.library,
-          JSON.stringify(event.event_properties),
-          '{}',
-        ]
-        for (let column = 0; column < values.length; column++)
-          columns[column]!.push(values[column]!)
-      }
+      const values = columns.map((column) => rows.map((row) => column.value(row) as DuckDBValue))
       const chunk = DuckDBDataChunk.create(types, rows.length)
-      chunk.setColumns(columns)
+      chunk.setColumns(values)
       appender.appendDataChunk(chunk)
       appender.flushSync()
     },
@@ -172,20 +178,21 @@ async function appenderChunk(connection: DuckDBConnection): Promise<Inserter> {
 
 async function insertReadJson(connection: DuckDBConnection, dir: string): Promise<Inserter> {
   const file = join(dir, 'baseline-batch.ndjson')
-  let eventId = 0
+  let seq = 0
   return {
     async insert(rows, ndjson) {
       writeFileSync(file, ndjson)
       const receivedAt = Date.now()
       await connection.run(
-        `INSERT INTO events SELECT ${eventId} + row_number() OVER (), 1, hash(user_id) % 1000000, insert_id,
-           event_type, user_id, device_id, time, ${receivedAt}, -1, platform, library,
-           event_properties::VARCHAR, '{}'
+        `INSERT INTO events SELECT ${seq} + row_number() OVER (), 1, ${receivedAt}, time,
+           hash(user_id) % 1000000, event_type, user_id, device_id, -1, insert_id, insert_id,
+           NULL, NULL, platform, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           event_properties::VARCHAR, '{}', '{}', '{}', json_object('library', library)::VARCHAR
          FROM read_json('${file}', format = 'newline_delimited', columns = {
            insert_id: 'VARCHAR', event_type: 'VARCHAR', user_id: 'VARCHAR', device_id: 'VARCHAR',
            time: 'BIGINT', platform: 'VARCHAR', library: 'VARCHAR', event_properties: 'JSON'})`,
       )
-      eventId += rows.length
+      seq += rows.length
     },
     async close() {},
   }
@@ -216,7 +223,7 @@ async function main(): Promise<void> {
         amplitudeId = BigInt(amplitudeIds.size + 1)
         amplitudeIds.set(event.user_id, amplitudeId)
       }
-      return { eventId: BigInt(from + index), amplitudeId, event, receivedAt }
+      return { seq: BigInt(from + index), amplitudeId, event, receivedAt }
     })
     const ndjson =
       input.method === 'insert-read-json'
