@@ -8,15 +8,18 @@ import { usageError } from './cli-error.ts'
 /** One option of a command. */
 export type ArgDef =
   | { type: 'string'; description: string; default?: string; valueHint?: string; short?: string }
+  | { type: 'strings'; description: string; valueHint?: string; short?: string }
   | { type: 'boolean'; description: string; short?: string }
 
 /** The parsed value of each option. */
 export type ParsedArgs<A extends Record<string, ArgDef>> = {
   [K in keyof A]: A[K] extends { type: 'boolean' }
     ? boolean
-    : A[K] extends { default: string }
-      ? string
-      : string | undefined
+    : A[K] extends { type: 'strings' }
+      ? string[]
+      : A[K] extends { default: string }
+        ? string
+        : string | undefined
 }
 
 /** What a running command can use. Everything process-wide is injected, so commands run in tests. */
@@ -51,10 +54,16 @@ export function parseCommandArgs<A extends Record<string, ArgDef>>(
   command: CommandDef<A>,
   argv: readonly string[],
 ): ParsedArgs<A> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
+  > = {}
   for (const [name, def] of Object.entries(command.args)) {
-    options[name] =
-      def.short === undefined ? { type: def.type } : { type: def.type, short: def.short }
+    options[name] = {
+      type: def.type === 'boolean' ? 'boolean' : 'string',
+      ...(def.type === 'strings' && { multiple: true }),
+      ...(def.short !== undefined && { short: def.short }),
+    }
   }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
   try {
@@ -63,10 +72,12 @@ export function parseCommandArgs<A extends Record<string, ArgDef>>(
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw usageError(`${message}. Run 'ampkit ${command.meta.name} --help'.`)
   }
-  const parsed: Record<string, string | boolean | undefined> = {}
+  const parsed: Record<string, string | string[] | boolean | undefined> = {}
   for (const [name, def] of Object.entries(command.args)) {
     const value = values[name]
     if (def.type === 'boolean') parsed[name] = value === true
+    else if (def.type === 'strings')
+      parsed[name] = Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []
     else parsed[name] = typeof value === 'string' ? value : def.default
   }
   return parsed as ParsedArgs<A>
@@ -75,7 +86,10 @@ export function parseCommandArgs<A extends Record<string, ArgDef>>(
 /** The `--help` text of a command. */
 export function commandHelp(command: CommandDef): string {
   const rows = Object.entries(command.args).map(([name, def]) => {
-    const flag = def.type === 'string' ? `--${name} ${def.valueHint ?? 'VALUE'}` : `--${name}`
+    const flag =
+      def.type === 'boolean'
+        ? `--${name}`
+        : `--${name} ${def.valueHint ?? 'VALUE'}${def.type === 'strings' ? ' (repeatable)' : ''}`
     const short = def.short === undefined ? '' : `-${def.short}, `
     const fallback =
       def.type === 'string' && def.default !== undefined ? ` (default: ${def.default})` : ''

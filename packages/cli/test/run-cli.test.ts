@@ -66,6 +66,7 @@ describe('ampkit', () => {
       '--faults',
       '--no-rate-limits',
       '--config FILE',
+      '--fault JSON (repeatable)',
     ])
       expect(help).toContain(flag)
   })
@@ -83,6 +84,7 @@ describe('ampkit', () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['--api-key', 'k'], /--api-key and --secret-key go together/],
     [['--memory', '--data', 'x'], /--data and --memory cannot be combined/],
+    [['--memory', '--fault', '{kind'], /--fault #1 is not valid JSON/],
   ])('refuses serve %j with one clear line', async (args, message) => {
     const io = capture()
     expect(await runCli(['serve', ...args], io)).toBe(2)
@@ -167,5 +169,51 @@ describe('ampkit', () => {
     expect((await fetch(`${url}/_ampkit/faults`)).status).toBe(200)
     shutdown.abort()
     expect(await running).toBe(0)
+  })
+
+  it('starts with the fault rules given as --fault, and reports a bad rule as one line', async () => {
+    const shutdown = new AbortController()
+    const io = capture(shutdown.signal)
+    const running = runCli(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--memory',
+        '--api-key',
+        'cli-key-0001',
+        '--secret-key',
+        'cli-sec-0001',
+        '--fault',
+        '{"kind":"error","status":502,"path":"/batch"}',
+        '--fault',
+        '{"kind":"too-large","path":"/batch"}',
+      ],
+      io,
+    )
+    const [, url] = await until(io.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const send = () =>
+      fetch(`${url}/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          api_key: 'cli-key-0001',
+          events: [{ event_type: 'Ping', device_id: 'device-cli-1' }],
+        }),
+      })
+    expect((await send()).status).toBe(502)
+    expect((await send()).status).toBe(413)
+    expect((await send()).status).toBe(200)
+    shutdown.abort()
+    expect(await running).toBe(0)
+
+    const bad = capture()
+    const status = await runCli(
+      ['serve', '--memory', '--port', '0', '--fault', '{"kind":"x"}'],
+      bad,
+    )
+    expect(status).toBe(1)
+    expect(bad.err).toHaveLength(1)
+    expect(bad.err[0]).toMatch(/faultRules\[0\]: Invalid fault rule: kind must be one of/)
   })
 })

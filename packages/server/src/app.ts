@@ -14,7 +14,7 @@ import {
 } from '@ampkit/protocol'
 import { readRequestBody } from './body-reader.ts'
 import { ApiError, ConfigError } from './errors.ts'
-import { FaultInjector, type FaultRule } from './faults.ts'
+import { FaultInjector, type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.ts'
 import { type Project, ProjectRegistry } from './projects.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
@@ -55,6 +55,8 @@ export interface ServerAppOptions {
   rateLimits?: boolean | RateLimitOptions
   /** Enables the fault-injection admin API at `/_ampkit/faults`. @default false */
   faults?: boolean
+  /** Fault rules in force from the start (as posted to the admin API); implies `faults`. @default [] */
+  faultRules?: readonly FaultRuleInput[]
   /** Request log and error sink. @default silent */
   logger?: ServerLogger
   /** Clock, ms since the epoch. @default Date.now */
@@ -142,12 +144,27 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
     store: options.store,
     registry,
     limiters,
-    faults: options.faults === true ? new FaultInjector() : undefined,
+    faults: faultInjector(options),
     logger: options.logger ?? SILENT,
     now: options.now ?? Date.now,
     bodyTimeoutMs: positive(options.bodyTimeoutMs, 'bodyTimeoutMs', 30_000),
     maxUrlLength: positive(options.maxUrlLength, 'maxUrlLength', 8192),
   }
+}
+
+function faultInjector(options: ServerAppOptions): FaultInjector | undefined {
+  const rules = options.faultRules ?? []
+  if (options.faults !== true && rules.length === 0) return undefined
+  const injector = new FaultInjector()
+  rules.forEach((rule, index) => {
+    try {
+      injector.add(parseFaultRule(rule))
+    } catch (error) {
+      const reason = error instanceof ApiError ? String(error.body.error) : String(error)
+      throw new ConfigError(`createServerApp: faultRules[${index}]: ${reason}`, { cause: error })
+    }
+  })
+  return injector
 }
 
 type Handler = (context: RouteContext) => Promise<Response>

@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createServerApp, type RateLimitOptions, type ServerLogger } from './app.ts'
+import type { FaultRuleInput } from './faults.ts'
 import { type ListeningServer, listen } from './listen.ts'
 import { generateDevelopmentProject, type Project } from './projects.ts'
 import { openDuckDbStore } from './store/duckdb-store.ts'
@@ -33,6 +34,8 @@ export interface StartServerOptions {
   rateLimits?: boolean | RateLimitOptions
   /** Enables the fault-injection admin API. @default false */
   faults?: boolean
+  /** Fault rules in force from the start; implies `faults`. @default [] */
+  faultRules?: readonly FaultRuleInput[]
   /** Request log sink. @default silent */
   logger?: ServerLogger
   /** Clock, ms since the epoch. @default Date.now */
@@ -104,6 +107,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       projects,
       ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
       ...(options.faults !== undefined && { faults: options.faults }),
+      ...(options.faultRules !== undefined && { faultRules: options.faultRules }),
       ...(options.logger !== undefined && { logger: options.logger }),
       ...(options.now !== undefined && { now: options.now }),
       ...(options.bodyTimeoutMs !== undefined && { bodyTimeoutMs: options.bodyTimeoutMs }),

@@ -9,6 +9,7 @@ import {
   DEFAULT_CONFIG_FILE,
   DEFAULT_DATA_DIR,
   DEVELOPMENT_PROJECT_FILE,
+  type FaultRuleInput,
   loadServerConfig,
   type Project,
   type RunningServer,
@@ -44,6 +45,7 @@ export const serveCommand = defineCommand({
       'ampkit serve                                  # 127.0.0.1:8250, data in .ampkit/',
       'ampkit serve --port 0 --memory                # a free port, nothing kept',
       'ampkit serve --api-key KEY --secret-key SECRET --faults',
+      'ampkit serve --memory --fault \'{"kind":"error","status":503,"count":2}\'',
     ],
   },
   args: {
@@ -78,6 +80,12 @@ export const serveCommand = defineCommand({
       type: 'boolean',
       description: 'Enable the fault-injection admin API at /_ampkit/faults',
     },
+    fault: {
+      type: 'strings',
+      description:
+        'A fault rule in force from the start, as JSON posted to /_ampkit/faults; implies --faults',
+      valueHint: 'JSON',
+    },
     'no-rate-limits': {
       type: 'boolean',
       description: 'Turn off the per-user/device limits (30 EPS HTTP V2, 1,000 EPS Batch)',
@@ -104,6 +112,14 @@ export const serveCommand = defineCommand({
     if (apiKey !== undefined && secretKey !== undefined)
       projects = [{ id: 1, name: 'Default', apiKey, secretKey }]
 
+    const faultRules = args.fault.map((text, index) => {
+      try {
+        return JSON.parse(text) as FaultRuleInput
+      } catch {
+        throw usageError(`--fault #${index + 1} is not valid JSON: ${text}`)
+      }
+    })
+    const faults = args.faults || config.faults === true || faultRules.length > 0
     const memory = args.memory || (args.data === undefined && config.memory === true)
     const dataDir = resolve(cwd, args.data ?? config.data ?? DEFAULT_DATA_DIR)
     const port = args.port === undefined ? (config.port ?? DEFAULT_PORT) : parsePort(args.port)
@@ -112,7 +128,8 @@ export const serveCommand = defineCommand({
       port,
       ...(memory ? { memory: true } : { dataDir }),
       ...(projects !== undefined && { projects }),
-      faults: args.faults || config.faults === true,
+      faults,
+      faultRules,
       rateLimits: !args['no-rate-limits'] && config.rateLimits !== false,
       logger: { info: out, error: err },
     })
@@ -129,7 +146,8 @@ export const serveCommand = defineCommand({
     out(`  HTTP V2      ${server.url}/2/httpapi`)
     out(`  Batch        ${server.url}/batch`)
     out(`  inspect      ${server.url}/api/2/usersearch?user=ID (Basic auth: api key, secret key)`)
-    if (args.faults || config.faults === true) out(`  faults       ${server.url}/_ampkit/faults`)
+    if (faults)
+      out(`  faults       ${server.url}/_ampkit/faults (${faultRules.length} rules at start)`)
     if (args['no-rate-limits'] || config.rateLimits === false) out('  rate limits  off')
     out('Press Ctrl+C to stop.')
 
