@@ -205,7 +205,7 @@ export const serverIngestScenario: Scenario = {
         ],
         notes: [
           `server: ${server.launchedWith}`,
-          'baseline: @duckdb/node-api into a file DB, the server's 27 event columns, one commit per 2,000-row batch (as per request),',
+          'baseline: @duckdb/node-api into a file DB, the 27 columns of the server events table, one commit per 2,000-row batch (as per request),',
           '  no HTTP, validation, dedup or profiles; appender-rows = per-value Appender calls, appender-chunk = one DataChunk',
           '  per batch, insert-read-json = INSERT … SELECT FROM read_json(batch NDJSON file). Only the insert is timed.',
           ...(loadFailure === undefined ? [] : [`load failed: ${loadFailure}`]),
