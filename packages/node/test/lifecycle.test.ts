@@ -390,7 +390,7 @@ describe('exit hooks', () => {
     const proc = new FakeProcess()
     const client = testClient(server, {
       flushIntervalMillis: 600_000,
-      exitHooks: undefined,
+      exitHooks: {},
       hooks: { process: proc },
     })
     const handle = client.track('Exit', undefined, user(1))
@@ -416,7 +416,7 @@ describe('exit hooks', () => {
 
   it('leave signals alone by default', () => {
     const proc = new FakeProcess()
-    testClient(server, { exitHooks: undefined, hooks: { process: proc } })
+    testClient(server, { exitHooks: {}, hooks: { process: proc } })
     expect(proc.listenerCount('SIGTERM')).toBe(0)
     expect(proc.listenerCount('beforeExit')).toBe(1)
   })
