@@ -92,6 +92,26 @@ describe('POST|GET /identify', () => {
     expect(store.identifications).toHaveLength(0)
   })
 
+  it('refuses identifications and group properties nested beyond 40 levels', async () => {
+    const { app } = await testApp()
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`
+    const identification = `{"user_id":"user-0001","user_properties":{"$set":{"a":${deep}}}}`
+    const identify = await app.handle(postForm('/identify', { api_key: KEY, identification }))
+    expect(await json(identify)).toEqual({
+      code: 400,
+      error: 'Invalid field values on some events',
+      events_with_invalid_fields: { user_properties: [0] },
+    })
+    const group = `{"group_type":"org","group_value":"acme","group_properties":{"a":${deep}}}`
+    const groupResponse = await app.handle(
+      postForm('/groupidentify', { api_key: KEY, identification: group }),
+    )
+    expect(groupResponse.status).toBe(400)
+    expect(await json(groupResponse)).toMatchObject({
+      events_with_invalid_fields: { group_properties: [0] },
+    })
+  })
+
   it('answers a missing api_key and an unknown one like the upload endpoints', async () => {
     const { app } = await testApp()
     const identification = JSON.stringify({ user_id: 'user-0001' })

@@ -293,6 +293,22 @@ describe('POST /2/httpapi and /batch', () => {
     expect(store.events).toHaveLength(0)
   })
 
+  it('refuses any field nested deeper than 40 levels as invalid, however deep', async () => {
+    const { app, store } = await testApp()
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
+    const plain = JSON.stringify(event())
+    const withField = (field: string, value: string) => `${plain.slice(0, -1)},"${field}":${value}}`
+    const body = `{"api_key":"${KEY}","events":[${plain},${withField('extra', deep)},${withField('plan', `{"a":${deep}}`)}]}`
+    const response = await app.handle(postJson('/2/httpapi', body))
+    expect(response.status).toBe(400)
+    expect(await json(response)).toEqual({
+      code: 400,
+      error: 'Invalid field values on some events',
+      events_with_invalid_fields: { extra: [1], plan: [2] },
+    })
+    expect(store.events).toHaveLength(0)
+  })
+
   it('honours options.min_id_length and removes ids shorter than it', async () => {
     const { app, store } = await testApp()
     const body = {

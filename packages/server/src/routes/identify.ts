@@ -22,6 +22,7 @@ import {
   type WireEvent,
 } from '@ampkit/protocol'
 import { ApiError } from '../errors.ts'
+import { tooDeepFields, withTooDeep } from '../nesting.ts'
 import type { Project } from '../projects.ts'
 import { textResponse } from '../responses.ts'
 import type { IngestContext, IngestPath } from '../store/store.ts'
@@ -81,7 +82,7 @@ export async function handleIdentify(context: RouteContext): Promise<Response> {
   // Each identification is checked with the event rules (ids, field types, property depth) as the
   // `$identify` event it is equivalent to; findings come back as the usual index maps.
   const asEvents = list.map((item) => ({ ...item, event_type: '$identify' }))
-  const findings = validateEvents(asEvents)
+  const findings = withTooDeep(validateEvents(asEvents), asEvents)
   if (findings !== undefined) throw new ApiError(400, { ...invalidEventsBody(findings) })
   const identifications = asEvents.map((event) => {
     const { event_type: _type, ...rest } = normalizeEvent(event as WireEvent)
@@ -105,6 +106,7 @@ export async function handleGroupIdentify(context: RouteContext): Promise<Respon
     map[field] ??= []
     map[field].push(index)
   }
+  for (const [field, indices] of Object.entries(tooDeepFields(list) ?? {})) invalid[field] = indices
   list.forEach((item, index) => {
     for (const field of ['group_type', 'group_value'] as const) {
       const value = item[field]
@@ -160,6 +162,7 @@ export async function handleAttribution(context: RouteContext): Promise<Response
     missing[ids[0]!] = [0]
   // The event rules check types, event_type and property depth; attribution events are keyed by
   // advertising ids instead of user/device ids, so the id findings do not apply.
+  for (const field of Object.keys(tooDeepFields([event]) ?? {})) invalid[field] = [0]
   for (const finding of validateEvent(event, { minIdLength: 1 })) {
     const idRule = finding.field === 'user_id' || finding.field === 'device_id'
     if (idRule && finding.kind !== 'invalid_field') continue

@@ -21,6 +21,7 @@ import {
 } from '@ampkit/protocol'
 import { readRequestBody } from '../body-reader.ts'
 import { ApiError } from '../errors.ts'
+import { withTooDeep } from '../nesting.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { jsonResponse } from '../responses.ts'
 import type { RouteContext } from './context.ts'
@@ -53,7 +54,7 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   if (project === undefined) throw new ApiError(400, { ...invalidApiKeyBody(apiKey) })
   if (exceedsEventCount(events)) throw new ApiError(413, { ...payloadTooLargeBody() })
   const validation = minIdLength === undefined ? {} : { minIdLength }
-  const findings = validateEvents(events, validation)
+  const findings = withTooDeep(validateEvents(events, validation), events)
   if (findings !== undefined) throw new ApiError(400, { ...invalidEventsBody(findings) })
   const normalized = events.map((event) => normalizeEvent(event as WireEvent, validation))
 
