@@ -206,6 +206,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     if (faults !== undefined) {
       const rule = faults.take(request.method, path)
       if (rule !== undefined) {
+        context.notes.fault = rule.kind
         const faulted = await applyFault(rule, context)
         if (faulted !== undefined) return faulted
       }
@@ -345,9 +346,10 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     for (const [name, value] of Object.entries(CORS_HEADERS)) response.headers.set(name, value)
     const elapsedMs = Math.round(performance.now() - startedAt)
     const events = notes.events === undefined ? '' : ` events=${notes.events}`
+    const fault = notes.fault === undefined ? '' : ` fault=${notes.fault}`
     const reset = isConnectionReset(response) ? ' (connection reset)' : ''
     logger.info(
-      `${loggableMethod(request.method)} ${loggablePath(url)} ${response.status} ${elapsedMs}ms${events}${reset}`,
+      `${loggableMethod(request.method)} ${loggablePath(url)} ${response.status} ${elapsedMs}ms${events}${fault}${reset}`,
     )
     return response
   }

@@ -43,7 +43,7 @@ describe('fault injection', () => {
   })
 
   it('uses a 503 with Service Unavailable by default, and a custom body when given', async () => {
-    const { app } = await testApp({ faults: true })
+    const { app, lines } = await testApp({ faults: true })
     await app.handle(addRule({ kind: 'error' }))
     expect(await json(await app.handle(upload()))).toEqual({
       code: 503,
@@ -51,6 +51,7 @@ describe('fault injection', () => {
     })
     await app.handle(addRule({ kind: 'error', status: 500, body: { error: 'boom' } }))
     expect(await json(await app.handle(upload()))).toEqual({ code: 500, error: 'boom' })
+    expect(lines.at(-1)).toMatch(/^POST \/2\/httpapi 500 \d+ms fault=error$/)
   })
 
   it('answers 429 with the chosen throttled users, the indices of their events and Retry-After', async () => {

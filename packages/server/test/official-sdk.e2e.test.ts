@@ -12,9 +12,11 @@ afterEach(async () => {
   server = undefined
 })
 
-async function startDuckDbServer(): Promise<{ server: ListeningServer; store: DuckDbStore }> {
+async function startDuckDbServer(
+  faults = false,
+): Promise<{ server: ListeningServer; store: DuckDbStore }> {
   const store = await openDuckDbStore({ path: ':memory:' })
-  const app = createServerApp({ store, projects: [PROJECT] })
+  const app = createServerApp({ store, projects: [PROJECT], faults })
   server = await listen(app)
   return { server, store }
 }
@@ -105,5 +107,43 @@ describe('the official @amplitude/analytics-node against the local server', () =
     expect(checkout.groups).toEqual({ org: 'acme' })
     expect(checkout.library).toMatch(/^amplitude-node-ts\//)
     expect(await store.groupProperties(PROJECT.id, 'org', 'acme')).toEqual({ tier: 'enterprise' })
+  })
+
+  it('retries a 503 from the fault API and delivers the event once', async () => {
+    const { server } = await startDuckDbServer(true)
+    await fetch(`${server.url}/_ampkit/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ kind: 'error', status: 503, path: '/2/httpapi', count: 1 }),
+    })
+    const client = createInstance()
+    await client.init(PROJECT.apiKey, {
+      serverUrl: `${server.url}/2/httpapi`,
+      flushIntervalMillis: 20,
+      logLevel: 0,
+    }).promise
+    const result = await client.track('Retried', {}, { user_id: 'user-retry-1' }).promise
+    expect(result.code).toBe(200)
+    const rules = (await (await fetch(`${server.url}/_ampkit/faults`)).json()) as {
+      rules: unknown[]
+    }
+    expect(rules.rules).toEqual([])
+    const search = await inspect(server.url, '/api/2/usersearch?user=user-retry-1')
+    const id = (search.matches as Array<{ amplitude_id: number }>)[0]!.amplitude_id
+    const activity = await inspect(server.url, `/api/2/useractivity?user=${id}`)
+    expect((activity.events as Array<{ event_type: string }>).map((e) => e.event_type)).toEqual([
+      'Retried',
+    ])
+  })
+
+  it('sees a 400 for an invalid event and drops it, as the spec says the SDK does', async () => {
+    const { server } = await startDuckDbServer()
+    const client = createInstance()
+    await client.init(PROJECT.apiKey, {
+      serverUrl: `${server.url}/2/httpapi`,
+      flushIntervalMillis: 20,
+      logLevel: 0,
+    }).promise
+    const result = await client.track('Bad Id', {}, { user_id: 'null' }).promise
+    expect(result.code).toBe(400)
   })
 })

@@ -9,6 +9,8 @@ import type { Store } from '../store/store.ts'
 export interface RequestNotes {
   /** Events in an accepted or refused ingestion request, when the body was read. */
   events?: number
+  /** The fault rule applied to the request, by kind. */
+  fault?: string
 }
 
 /** Everything a route handler needs. */
