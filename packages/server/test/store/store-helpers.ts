@@ -54,3 +54,21 @@ export async function memoryStore(clock = manualClock()) {
   })
   return { store, clock }
 }
+
+/** The current profile (`userData` of user activity) of a user id in project 1. */
+export async function profileOf(
+  store: DuckDbStore,
+  userId: string,
+  projectId = 1,
+): Promise<Record<string, unknown>> {
+  const search = await store.searchUsers(projectId, userId)
+  const match = search.matches.find((m) => m.user_id === userId)
+  if (match === undefined) throw new Error(`no user ${userId}`)
+  const activity = await store.userActivity(projectId, {
+    amplitudeId: match.amplitude_id,
+    offset: 0,
+    limit: 1000,
+    direction: 'latest',
+  })
+  return activity!.userData
+}
