@@ -52,14 +52,17 @@ async function activityOf(url: string, userId: string): Promise<string[]> {
 }
 
 describe('ampkit serve as a process', () => {
-  it('stops cleanly on SIGTERM with exit status 0', async () => {
-    const { cli, url } = await serve(['--memory'], await tempDir())
-    expect((await fetch(`${url}/_ampkit/health`)).status).toBe(200)
-    cli.child.kill('SIGTERM')
-    expect(await cli.exited).toBe(0)
-    expect(cli.stdout()).toMatch(/ampkit server stopped/)
-    expect(cli.stderr()).toBe('')
-  })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops cleanly on %s with exit status 0',
+    async (signal) => {
+      const { cli, url } = await serve(['--memory'], await tempDir())
+      expect((await fetch(`${url}/_ampkit/health`)).status).toBe(200)
+      cli.child.kill(signal)
+      expect(await cli.exited).toBe(0)
+      expect(cli.stdout()).toMatch(/ampkit server stopped/)
+      expect(cli.stderr()).toBe('')
+    },
+  )
 
   it('keeps acknowledged data across a SIGTERM restart with the same --data dir', async () => {
     const cwd = await tempDir()
