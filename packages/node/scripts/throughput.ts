@@ -5,6 +5,7 @@
  */
 import { fork } from 'node:child_process'
 import { createServer } from 'node:http'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { createInstance } from '@ampkit/node'
 
 const SINK_FLAG = '--sink'
@@ -35,6 +36,14 @@ if (process.argv.includes(SINK_FLAG)) {
     child.once('message', (m) => resolve((m as { port: number }).port)),
   )
   const mode = process.argv[3] ?? 'ampkit'
+  const gcMs = { minor: 0, major: 0 }
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind
+      if (kind === 1) gcMs.minor += entry.duration
+      else gcMs.major += entry.duration
+    }
+  }).observe({ entryTypes: ['gc'] })
   if (mode === 'floor') {
     const started = performance.now()
     const parts: string[] = []
@@ -115,6 +124,7 @@ if (process.argv.includes(SINK_FLAG)) {
         heapQueued / Math.max(1, stats.queuedEvents + stats.inFlightEvents),
       ),
       delivered: client.stats().delivered,
+      gcMs: { minor: Math.round(gcMs.minor), major: Math.round(gcMs.major) },
     }),
   )
 }

@@ -23,7 +23,7 @@ import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from '
 import { PluginTimeline } from './plugins.ts'
 import { Publisher, type ShutdownReport } from './publisher.ts'
 import { MemoryEventStore } from './queue.ts'
-import { QueuedEvent } from './queued-event.ts'
+import { createQueuedEvent, type QueuedEvent } from './queued-event.ts'
 import { failure, MESSAGES, settle, TrackHandle } from './result.ts'
 import type { IRevenue } from './revenue.ts'
 import { SessionManager } from './sessions.ts'
@@ -359,7 +359,7 @@ export class AmpkitClient implements NodeClient {
   }
 
   #dispatch(event: Event): TrackHandle {
-    const record = new QueuedEvent()
+    const record = createQueuedEvent()
     const ready = this.#ready
     if (ready === undefined || this.#replaying) {
       if (this.#beforeInit.length >= MAX_CALLS_BEFORE_INIT) {

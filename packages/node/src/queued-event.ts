@@ -24,20 +24,37 @@ export interface RetryState {
 }
 
 /** One event on its way to Amplitude. Fields are public for speed; only the client touches them. */
-export class QueuedEvent {
+export interface QueuedEvent {
   /** The wire event, serialized once at enqueue; request bodies are joined from these strings. */
-  json = ''
+  json: string
   /** UTF-8 length of `json`. */
-  bytes = 0
+  bytes: number
   /** Enqueue order; `flush()` waits for every event with a sequence number up to its own. */
-  seq = 0
-  retry: RetryState | undefined = undefined
+  seq: number
+  retry: RetryState | undefined
   /** Set once, when the event is delivered or fails for good. */
-  settled: Settlement | undefined = undefined
+  settled: Settlement | undefined
   /** The event object, kept only when it was refused before it could be serialized. */
-  event: Event | undefined = undefined
+  event: Event | undefined
   /** Set only when someone asked for the promise; settling calls it. */
-  resolve: ((result: Result) => void) | undefined = undefined
+  resolve: ((result: Result) => void) | undefined
+}
+
+/**
+ * A new record. An object literal rather than a class instance: V8 tracks survival per literal
+ * allocation site and can allocate long-lived records directly in old space (pretenuring), which
+ * measurably cut scavenge time in a million-event burst where every record survives.
+ */
+export function createQueuedEvent(json = '', bytes = 0): QueuedEvent {
+  return {
+    json,
+    bytes,
+    seq: 0,
+    retry: undefined,
+    settled: undefined,
+    event: undefined,
+    resolve: undefined,
+  }
 }
 
 const NO_IDS: BatchMember = { userId: undefined, deviceId: undefined }

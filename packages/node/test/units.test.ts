@@ -3,13 +3,13 @@ import { backoffDelayMs } from '../src/backoff.ts'
 import { buildBody, chunk, createEnvelope, takeBatch } from '../src/batcher.ts'
 import { Deque } from '../src/deque.ts'
 import { admit, MemoryEventStore } from '../src/queue.ts'
-import { QueuedEvent } from '../src/queued-event.ts'
+import { createQueuedEvent, type QueuedEvent } from '../src/queued-event.ts'
 import { redact } from '../src/redact.ts'
 import { DELIVERED, settle, TrackHandle } from '../src/result.ts'
 import { networkErrorKind } from '../src/transport.ts'
 
 function record(json: string): QueuedEvent {
-  const r = new QueuedEvent()
+  const r = createQueuedEvent()
   r.json = json
   r.bytes = Buffer.byteLength(json)
   return r
