@@ -1,0 +1,88 @@
+/**
+ * Issue 2's no-loss rule at default settings, in virtual time: the endpoint refuses connections for
+ * 60 s and comes back; every event arrives. Jitter is pinned to its lowest value (the shortest total
+ * backoff), the worst case for the retry budget.
+ */
+import { describe, expect, it } from 'vitest'
+import { createInstance, LogLevel } from '../src/index.ts'
+import { FakeClock } from './helpers/fake-clock.ts'
+
+const refused = () =>
+  Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+  })
+
+function endpoint(clock: FakeClock, downForMs: number) {
+  const upAtMs = clock.nowMs + downForMs
+  const arrived: Array<{ insert_id: string }> = []
+  let attempts = 0
+  const fetch = async (_url: string, init: RequestInit): Promise<Response> => {
+    attempts++
+    if (clock.nowMs < upAtMs) throw refused()
+    const body = JSON.parse(String(init.body)) as { events: Array<{ insert_id: string }> }
+    arrived.push(...body.events)
+    return new Response(JSON.stringify({ code: 200, events_ingested: body.events.length }), {
+      status: 200,
+    })
+  }
+  return { fetch, arrived, attempts: () => attempts }
+}
+
+describe('an outage of 60 s with connection refused', () => {
+  it('loses no event at the default retry settings', async () => {
+    const clock = new FakeClock()
+    const server = endpoint(clock, 60_000)
+    const client = createInstance()
+    client.init('outage-key-123456', {
+      serverUrl: 'http://127.0.0.1:1/2/httpapi',
+      env: {},
+      exitHooks: false,
+      logLevel: LogLevel.None,
+      hooks: {
+        now: clock.now,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
+        random: () => 0,
+        fetch: server.fetch,
+      },
+    })
+    const handles = []
+    for (let second = 0; second < 70; second += 5) {
+      for (let i = 0; i < 10; i++)
+        handles.push(client.track('During', { second, i }, { user_id: `user-${i}0000` }))
+      await clock.advance(5000)
+    }
+    await clock.advance(300_000)
+    expect(server.attempts()).toBeGreaterThan(10)
+    expect(handles.every((h) => h.settled)).toBe(true)
+    expect(new Set(server.arrived.map((e) => e.insert_id))).toEqual(
+      new Set(handles.map((h) => h.insertId)),
+    )
+    expect(client.stats()).toMatchObject({ delivered: 140, droppedTotal: 0 })
+  })
+
+  it('fails events with a clear result once the retry budget is spent', async () => {
+    const clock = new FakeClock()
+    const server = endpoint(clock, Number.POSITIVE_INFINITY)
+    const client = createInstance()
+    client.init('outage-key-123456', {
+      serverUrl: 'http://127.0.0.1:1/2/httpapi',
+      env: {},
+      exitHooks: false,
+      logLevel: LogLevel.None,
+      hooks: {
+        now: clock.now,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
+        random: () => 0,
+        fetch: server.fetch,
+      },
+    })
+    const handle = client.track('Lost', undefined, { user_id: 'user-00001' })
+    await clock.advance(3_600_000)
+    const result = await handle.promise
+    expect(result).toMatchObject({ code: 500, reason: 'retries_exhausted' })
+    expect(result.message).toContain('ECONNREFUSED')
+    expect(server.attempts()).toBe(13)
+  })
+})
