@@ -59,6 +59,9 @@ export interface DuckDbStore extends Store {
   read<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T>
 }
 
+/** Most rows one transaction takes when several write requests are queued together. */
+const MAX_GROUP_EVENTS = 20_000
+
 /** Most user-id prefix matches returned by `searchUsers`. */
 const MAX_SEARCH_MATCHES = 100
 
@@ -151,6 +154,15 @@ function parseJsonOr<T>(text: unknown, fallback: T): T {
 
 function formatDate(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().slice(0, 10)
+}
+
+function mergeBatch(into: WriteBatch, from: WriteBatch): void {
+  for (const key of Object.keys(from) as (keyof WriteBatch)[]) {
+    const rows = from[key] as unknown[]
+    if (rows.length === 0) continue
+    if (into[key].length === 0) into[key] = rows as never
+    else for (const row of rows) (into[key] as unknown[]).push(row)
+  }
 }
 
 function emptyBatch(): WriteBatch {
@@ -352,39 +364,76 @@ class DuckDbStoreImpl implements DuckDbStore {
     }
   }
 
-  async #runWrite(job: WriteJob): Promise<void> {
-    const fail = (error: unknown) => {
-      job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
-      this.#failed = true
+  /**
+   * Prepares `first` and the write jobs queued right behind it (group commit: one transaction for
+   * requests that arrived together, up to `MAX_GROUP_EVENTS` rows). When a preparation throws, that
+   * job is rejected, the others go back to the front of the queue and the state is reloaded.
+   */
+  #prepareGroup(first: WriteJob): { jobs: WriteJob[]; results: unknown[]; batch: WriteBatch } {
+    const jobs: WriteJob[] = []
+    const results: unknown[] = []
+    const batch = emptyBatch()
+    let job: WriteJob | undefined = first
+    while (job !== undefined) {
+      let prepared: { batch: WriteBatch; result: unknown }
+      try {
+        prepared = job.prepare()
+      } catch (error) {
+        job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
+        this.#jobs.unshift(...jobs)
+        this.#failed = true
+        return { jobs: [], results: [], batch: emptyBatch() }
+      }
+      jobs.push(job)
+      results.push(prepared.result)
+      mergeBatch(batch, prepared.batch)
+      const next = this.#jobs[0]
+      job =
+        next?.kind === 'write' && batch.events.length < MAX_GROUP_EVENTS
+          ? (this.#jobs.shift() as WriteJob)
+          : undefined
     }
+    return { jobs, results, batch }
+  }
+
+  async #runWrite(first: WriteJob): Promise<void> {
     const generation = this.#generation
     const w = this.#nextWriter
     this.#nextWriter = (w + 1) % this.#writers.length
-    let prepared: { batch: WriteBatch; result: unknown }
-    try {
-      // Prepared while the other connection's batch commits.
-      prepared = job.prepare()
-      await this.#commits[w]
-      this.#commits[w] = undefined
-      if (this.#failed) await this.#settle()
-      // A failed commit reloaded the state this job was prepared against: prepare it again.
-      if (generation !== this.#generation) prepared = job.prepare()
-    } catch (error) {
-      fail(error)
+    // Prepared while the other connection's batch commits.
+    let group = this.#prepareGroup(first)
+    await this.#commits[w]
+    this.#commits[w] = undefined
+    if (this.#failed) {
+      // Either a commit failed or a preparation threw: the state was reloaded, so the group's jobs
+      // go back to the queue to be prepared again against it.
+      this.#jobs.unshift(...group.jobs)
       await this.#settle()
       return
     }
-    const writer = this.#writers[w]!
+    if (generation !== this.#generation) {
+      this.#jobs.unshift(...group.jobs.slice(1))
+      group = this.#prepareGroup(first)
+    }
+    if (group.jobs.length === 0) return
+    const { jobs, results } = group
+    const failAll = (error: unknown) => {
+      for (const job of jobs) {
+        job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
+      }
+      this.#failed = true
+    }
     let commit: Promise<void>
     try {
-      commit = (await this.#begin(writer, prepared.batch)).commit
+      commit = (await this.#begin(this.#writers[w]!, group.batch)).commit
     } catch (error) {
-      fail(error)
+      failAll(error)
       await this.#settle()
       return
     }
-    const result = prepared.result
-    this.#commits[w] = commit.then(() => job.resolve(result), fail)
+    this.#commits[w] = commit.then(() => {
+      for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i])
+    }, failAll)
   }
 
   /** Waits for every pending commit; after a failure, rolls back and reloads the state. */

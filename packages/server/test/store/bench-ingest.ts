@@ -58,6 +58,8 @@ const context = { projectId: 1, path: '/batch' as const, sourceIp: '127.0.0.1' }
 await store.ingestEvents(makeBatch(), { ...context, receivedAtMs: Date.now() })
 const pre = Array.from({ length: 8 }, makeBatch)
 const start = performance.now()
+const cpu0 = process.cpuUsage()
+const elu0 = performance.eventLoopUtilization()
 let total = 0
 const inflight: Promise<unknown>[] = []
 for (let b = 0; b < batches; b++) {
@@ -75,6 +77,11 @@ for (let b = 0; b < batches; b++) {
 }
 await Promise.all(inflight)
 const ms = performance.now() - start
+const cpu = process.cpuUsage(cpu0)
+const elu = performance.eventLoopUtilization(elu0)
+console.log(
+  `CPU per event: ${((cpu.user + cpu.system) / total).toFixed(1)} µs (all threads), main thread busy ${((elu.active * 1000) / total).toFixed(1)} µs/event`,
+)
 console.log(
   `${total} events in ${Math.round(ms)} ms: ${Math.round((total / ms) * 1000)} events/s, batch ${batchSize}, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
 )
