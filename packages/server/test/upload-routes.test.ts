@@ -330,6 +330,28 @@ describe('POST /2/httpapi and /batch', () => {
     expect(String(store.events[0]?.event.event_properties?.long)).toHaveLength(1024)
   })
 
+  it('caps groups at 5 types of 10 values and drops a null id before storing', async () => {
+    const { app, store } = await testApp()
+    const groups = Object.fromEntries(
+      Array.from({ length: 7 }, (_, i) => [
+        `type${i}`,
+        Array.from({ length: 12 }, (_, j) => `v${j}`),
+      ]),
+    )
+    const body = { api_key: KEY, events: [event({ groups, user_id: null })] }
+    expect((await app.handle(postJson('/batch', body))).status).toBe(200)
+    const stored = store.events[0]!.event
+    expect(Object.keys(stored.groups ?? {})).toHaveLength(5)
+    expect(stored.groups?.type0).toHaveLength(10)
+    expect('user_id' in stored).toBe(false)
+  })
+
+  it('reads a body that starts with a UTF-8 byte-order mark', async () => {
+    const { app } = await testApp()
+    const body = `\uFEFF${JSON.stringify({ api_key: KEY, events: [event()] })}`
+    expect((await app.handle(postJson('/2/httpapi', body))).status).toBe(200)
+  })
+
   it('answers 500 with the code body when the store fails, and keeps serving', async () => {
     const { app, store, errors } = await testApp()
     store.failWith = new Error('disk full')

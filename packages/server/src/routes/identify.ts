@@ -82,7 +82,7 @@ export async function handleIdentify(context: RouteContext): Promise<Response> {
   // Each identification is checked with the event rules (ids, field types, property depth) as the
   // `$identify` event it is equivalent to; findings come back as the usual index maps.
   const asEvents = list.map((item) => ({ ...item, event_type: '$identify' }))
-  const findings = withTooDeep(validateEvents(asEvents), asEvents)
+  const findings = withTooDeep(validateEvents(asEvents), tooDeepFields(asEvents))
   if (findings !== undefined) throw new ApiError(400, { ...invalidEventsBody(findings) })
   const identifications = asEvents.map((event) => {
     const { event_type: _type, ...rest } = normalizeEvent(event as WireEvent)

@@ -4,14 +4,15 @@
 import { badRequestBody, ERROR_MESSAGES } from '@ampkit/protocol'
 import { ApiError } from '../errors.ts'
 
-const decoder = new TextDecoder('utf-8')
-
 /**
  * Parses body bytes as JSON. An empty (or all-whitespace) body is `Missing request body`; anything
  * that is not one JSON document is `Invalid JSON request body` (ingestion-api.md §5).
  */
 export function parseJsonBody(bytes: Uint8Array): unknown {
-  const text = decoder.decode(bytes)
+  // Buffer's UTF-8 decoding is native and several times faster than TextDecoder on large bodies;
+  // a leading byte-order mark is dropped as TextDecoder would.
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   if (text.trim() === '') throw new ApiError(400, { ...badRequestBody(ERROR_MESSAGES.missingBody) })
   try {
     return JSON.parse(text)

@@ -5,11 +5,14 @@
  */
 import {
   BATCH_EPS_LIMIT,
+  DEFAULT_MIN_ID_LENGTH,
   exceedsEventCount,
   HTTP_V2_EPS_LIMIT,
   invalidApiKeyBody,
   invalidEventsBody,
   MAX_BATCH_REQUEST_BYTES,
+  MAX_GROUP_TYPES_PER_EVENT,
+  MAX_GROUP_VALUES_PER_TYPE,
   MAX_HTTP_V2_REQUEST_BYTES,
   normalizeEvent,
   payloadTooLargeBody,
@@ -21,7 +24,7 @@ import {
 } from '@ampkit/protocol'
 import { readRequestBody } from '../body-reader.ts'
 import { ApiError } from '../errors.ts'
-import { withTooDeep } from '../nesting.ts'
+import { inspectItems, withTooDeep } from '../nesting.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { jsonResponse } from '../responses.ts'
 import type { RouteContext } from './context.ts'
@@ -54,9 +57,17 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   if (project === undefined) throw new ApiError(400, { ...invalidApiKeyBody(apiKey) })
   if (exceedsEventCount(events)) throw new ApiError(413, { ...payloadTooLargeBody() })
   const validation = minIdLength === undefined ? {} : { minIdLength }
-  const findings = withTooDeep(validateEvents(events, validation), events)
+  const inspection = inspectItems(events)
+  const findings = withTooDeep(validateEvents(events, validation), inspection.tooDeep)
   if (findings !== undefined) throw new ApiError(400, { ...invalidEventsBody(findings) })
-  const normalized = events.map((event) => normalizeEvent(event as WireEvent, validation))
+  const minimum = minIdLength ?? DEFAULT_MIN_ID_LENGTH
+  // Normalising copies every value; most events need none of it, and they are fresh from
+  // JSON.parse, so they are passed on as they are.
+  const normalized = events.map((event, index) =>
+    inspection.longStrings.has(index) || needsNormalizing(event as WireEvent, minimum)
+      ? normalizeEvent(event as WireEvent, validation)
+      : (event as WireEvent),
+  )
 
   const limiter = path === '/2/httpapi' ? context.limiters.httpV2 : context.limiters.batch
   const receivedAtMs = context.now()
@@ -75,6 +86,19 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   // de-duplicated events is unconfirmed, and a count equal to what was sent is what the SDKs and
   // people expect from a 200 (de-duplication is visible in the stored data, not in this number).
   return jsonResponse(200, successBody(normalized.length, bytes.byteLength, receivedAtMs))
+}
+
+/** True when `normalizeEvent` would change more than long strings (checked separately). */
+function needsNormalizing(event: WireEvent, minIdLength: number): boolean {
+  for (const field of ['user_id', 'device_id'] as const) {
+    const id = event[field] as unknown
+    if (id === null || (typeof id === 'string' && id.length < minIdLength)) return true
+  }
+  const groups = event.groups
+  if (groups === undefined || groups === null) return false
+  const types = Object.values(groups)
+  if (types.length > MAX_GROUP_TYPES_PER_EVENT) return true
+  return types.some((value) => Array.isArray(value) && value.length > MAX_GROUP_VALUES_PER_TYPE)
 }
 
 function clientUploadTime(parsed: unknown): number | undefined {
