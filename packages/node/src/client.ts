@@ -134,6 +134,13 @@ export class AmpkitClient implements NodeClient {
       validation: resolved.minIdLength === undefined ? {} : { minIdLength: resolved.minIdLength },
       unregisterExitHooks,
     }
+    for (const name of ['transportProvider', 'storageProvider', 'offline', 'identify'] as const) {
+      if (options[name] !== undefined) {
+        resolved.loggerProvider.warn(
+          `init(): option ${name} is accepted for compatibility but not used`,
+        )
+      }
+    }
     if (resolved.disabledBy !== undefined) {
       resolved.loggerProvider.log(
         `ampkit is disabled by ${resolved.disabledBy}: events are not sent`,

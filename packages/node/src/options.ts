@@ -114,6 +114,8 @@ export interface NodeOptions {
   storageProvider?: unknown
   /** Accepted for compatibility; not used. */
   offline?: unknown
+  /** Accepted for compatibility; not used (call `identify()` after `init()`). */
+  identify?: unknown
 
   /** Requests in flight at once. @default 4 */
   maxInFlightRequests?: number
