@@ -35,6 +35,13 @@ export interface RateLimitOptions {
   windowMs?: number
   /** Most user/device keys tracked per limiter; least recently used are evicted. @default 100000 */
   maxTrackedKeys?: number
+  /**
+   * Batch events per user and per device per rolling 24 h; past it, 429 with
+   * `exceeded_daily_quota_users`/`_devices` (whose events SDKs drop). Amplitude counts this only for
+   * users or devices it has flagged as spam, so it is off unless set (500,000 is Amplitude's number).
+   * @default off
+   */
+  batchDailyQuotaEvents?: number
 }
 
 /** Where the server writes its lines. Lines never hold a key, a query string or a body. */
@@ -98,6 +105,8 @@ function connectionReset(): Response {
   return response
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000
+
 const SILENT: ServerLogger = { info: () => {}, error: () => {} }
 
 interface ResolvedOptions {
@@ -139,6 +148,14 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
       windowMs,
       maxTrackedKeys,
     })
+    if (settings.batchDailyQuotaEvents !== undefined) {
+      const quota = positive(settings.batchDailyQuotaEvents, 'rateLimits.batchDailyQuotaEvents', 1)
+      limiters.batchDailyQuota = new RateLimiter({
+        epsLimit: quota / (DAY_MS / 1000),
+        windowMs: DAY_MS,
+        maxTrackedKeys,
+      })
+    }
   }
   return {
     store: options.store,

@@ -51,6 +51,21 @@ export class RateLimiter {
     return over
   }
 
+  /**
+   * The keys whose count over the window would pass `epsLimit × window seconds` if `counts` more
+   * events were accepted now, each with that count (rounded up). For quotas such as Batch's daily
+   * 500,000 events. Nothing is recorded.
+   */
+  exceedingCount(counts: ReadonlyMap<string, number>, nowMs: number): Map<string, number> {
+    const over = new Map<string, number>()
+    const limit = (this.options.epsLimit * this.options.windowMs) / 1000
+    for (const [key, added] of counts) {
+      const count = this.#estimate(key, nowMs) + added
+      if (count > limit) over.set(key, Math.ceil(count))
+    }
+    return over
+  }
+
   /** Records accepted events. */
   record(counts: ReadonlyMap<string, number>, nowMs: number): void {
     this.#sweep(nowMs)

@@ -80,6 +80,44 @@ describe('per-user and per-device rate limits', () => {
     expect((await app.handle(later)).status).toBe(200)
   })
 
+  it('applies an opt-in Batch daily quota with the exceeded_daily_quota maps', async () => {
+    let now = 1_000_000_000_000
+    const { app, store } = await testApp({
+      now: () => now,
+      rateLimits: { batchDailyQuotaEvents: 3000 },
+    })
+    const user = { user_id: 'heavy-user', device_id: undefined }
+    const first = await app.handle(postJson('/batch', { api_key: KEY, events: burst(2000, user) }))
+    expect(first.status).toBe(200)
+    now += 60 * 60 * 1000
+    const events = [event({ user_id: 'light-user' }), ...burst(1500, user)]
+    const second = await app.handle(postJson('/batch', { api_key: KEY, events }))
+    expect(second.status).toBe(429)
+    const body = await json(second)
+    expect(body).toMatchObject({
+      code: 429,
+      eps_threshold: 1000,
+      throttled_users: {},
+      exceeded_daily_quota_users: { 'heavy-user': 3500 },
+      exceeded_daily_quota_devices: {},
+    })
+    expect(body.throttled_events).toEqual(Array.from({ length: 1500 }, (_, i) => i + 1))
+    expect(store.events).toHaveLength(2000)
+    now += 2 * 24 * 60 * 60 * 1000
+    const later = await app.handle(postJson('/batch', { api_key: KEY, events: burst(1500, user) }))
+    expect(later.status).toBe(200)
+  })
+
+  it('has no daily quota unless asked', async () => {
+    let now = 1_000_000_000_000
+    const { app } = await testApp({ now: () => now })
+    for (let i = 0; i < 3; i++) {
+      const events = burst(2000, { user_id: 'heavy-user', device_id: undefined })
+      expect((await app.handle(postJson('/batch', { api_key: KEY, events }))).status).toBe(200)
+      now += 60_000
+    }
+  })
+
   it('can be switched off', async () => {
     const { app } = await testApp({ rateLimits: false })
     const events = burst(2000, { device_id: 'busy-device' })

@@ -23,8 +23,8 @@ export interface RouteContext {
   now: () => number
   /** Deadline for a request body to arrive, in ms. */
   bodyTimeoutMs: number
-  /** Per-path rate limiters; absent when rate limits are off. */
-  limiters: { httpV2?: RateLimiter; batch?: RateLimiter }
+  /** Per-path rate limiters and the Batch daily quota; absent when off. */
+  limiters: { httpV2?: RateLimiter; batch?: RateLimiter; batchDailyQuota?: RateLimiter }
   /** The client's address, when known (the node adapter passes it), for `ip: "$remote"`. */
   remoteAddress: string | undefined
   notes: RequestNotes

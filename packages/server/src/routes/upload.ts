@@ -25,6 +25,7 @@ import {
 import { readRequestBody } from '../body-reader.ts'
 import { ApiError } from '../errors.ts'
 import { inspectItems, withTooDeep } from '../nesting.ts'
+import type { Project } from '../projects.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import { jsonResponse } from '../responses.ts'
 import type { RouteContext } from './context.ts'
@@ -70,9 +71,11 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   )
 
   const limiter = path === '/2/httpapi' ? context.limiters.httpV2 : context.limiters.batch
+  const quota = path === '/batch' ? context.limiters.batchDailyQuota : undefined
   const receivedAtMs = context.now()
-  const counts = limiter ? countByKey(project.id, normalized) : undefined
-  if (limiter && counts) assertUnderRate(limiter, counts, normalized, project.id, receivedAtMs)
+  const counts = limiter || quota ? countByKey(project.id, normalized) : undefined
+  if (counts)
+    assertUnderLimits({ limiter, quota, counts, events: normalized, project, receivedAtMs })
 
   await store.ingestEvents(normalized, {
     projectId: project.id,
@@ -81,7 +84,10 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
     path,
     sourceIp: context.remoteAddress,
   })
-  if (limiter && counts) limiter.record(counts, receivedAtMs)
+  if (counts) {
+    limiter?.record(counts, receivedAtMs)
+    quota?.record(counts, receivedAtMs)
+  }
   // `events_ingested` counts every event accepted, duplicates included: whether Amplitude counts
   // de-duplicated events is unconfirmed, and a count equal to what was sent is what the SDKs and
   // people expect from a 200 (de-duplication is visible in the stored data, not in this number).
@@ -132,45 +138,54 @@ function countByKey(projectId: number, events: readonly WireEvent[]): Map<string
 }
 
 /**
- * Throws Amplitude's 429 when a user or device would pass the limit. The whole request is refused
- * and nothing is counted, so a client that retries only the throttled events later is not held back
- * by its own refused attempts.
+ * Throws Amplitude's 429 when a user or device would pass the rate limit (or the daily quota). The
+ * whole request is refused and nothing is counted, so a client that retries only the throttled
+ * events later is not held back by its own refused attempts.
  */
-function assertUnderRate(
-  limiter: RateLimiter,
-  counts: Map<string, number>,
-  events: readonly WireEvent[],
-  projectId: number,
-  nowMs: number,
-): void {
-  const over = limiter.exceeding(counts, nowMs)
-  if (over.size === 0) return
+function assertUnderLimits(check: {
+  limiter: RateLimiter | undefined
+  quota: RateLimiter | undefined
+  counts: Map<string, number>
+  events: readonly WireEvent[]
+  project: Project
+  receivedAtMs: number
+}): void {
+  const { limiter, quota, counts, events, project, receivedAtMs } = check
+  const rates = limiter?.exceeding(counts, receivedAtMs) ?? new Map<string, number>()
+  const daily = quota?.exceedingCount(counts, receivedAtMs) ?? new Map<string, number>()
+  if (rates.size === 0 && daily.size === 0) return
   const throttledUsers: Record<string, number> = {}
   const throttledDevices: Record<string, number> = {}
+  const quotaUsers: Record<string, number> = {}
+  const quotaDevices: Record<string, number> = {}
   const throttledEvents: number[] = []
   events.forEach((event, index) => {
     let throttled = false
-    if (typeof event.user_id === 'string') {
-      const rate = over.get(userKey(projectId, event.user_id))
-      if (rate !== undefined) {
-        throttledUsers[event.user_id] = rate
-        throttled = true
-      }
+    const note = (id: unknown, key: (projectId: number, id: string) => string, kind: 'u' | 'd') => {
+      if (typeof id !== 'string') return
+      const rate = rates.get(key(project.id, id))
+      if (rate !== undefined) (kind === 'u' ? throttledUsers : throttledDevices)[id] = rate
+      const count = daily.get(key(project.id, id))
+      if (count !== undefined) (kind === 'u' ? quotaUsers : quotaDevices)[id] = count
+      if (rate !== undefined || count !== undefined) throttled = true
     }
-    if (typeof event.device_id === 'string') {
-      const rate = over.get(deviceKey(projectId, event.device_id))
-      if (rate !== undefined) {
-        throttledDevices[event.device_id] = rate
-        throttled = true
-      }
-    }
+    note(event.user_id, userKey, 'u')
+    note(event.device_id, deviceKey, 'd')
     if (throttled) throttledEvents.push(index)
   })
-  const epsThreshold = limiter.options.epsLimit
   // No Retry-After header: Amplitude's 429 is not known to send one; clients wait their own
   // advised time (30 s HTTP V2, 15 s Batch). A fault rule can add one to test a client.
   throw new ApiError(429, {
-    ...tooManyRequestsBody({ epsThreshold, throttledUsers, throttledDevices, throttledEvents }),
+    ...tooManyRequestsBody({
+      epsThreshold: limiter?.options.epsLimit ?? BATCH_EPS_LIMIT,
+      throttledUsers,
+      throttledDevices,
+      throttledEvents,
+      ...(quota && {
+        exceededDailyQuotaUsers: quotaUsers,
+        exceededDailyQuotaDevices: quotaDevices,
+      }),
+    }),
   })
 }
 
