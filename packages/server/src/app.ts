@@ -228,14 +228,14 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         if (faulted !== undefined) return faulted
       }
     }
-    const methods = ROUTES[path]
+    const methods = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined
     if (methods === undefined) {
       // Amplitude answers an unknown ingestion path with 400 `Invalid request path`. Under the
       // query API (`/api/`) the usual 404 fits better: those clients treat 400 as a bad parameter.
       if (path.startsWith('/api/')) throw new ApiError(404, { code: 404, error: 'Not Found' })
       throw new ApiError(400, { code: 400, error: ERROR_MESSAGES.invalidPath })
     }
-    const handler = methods[request.method]
+    const handler = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined
     if (handler === undefined) {
       const allow = Object.keys(methods).join(', ')
       // A CORS preflight for a browser SDK sending JSON to the local server.

@@ -39,6 +39,12 @@ describe('routing', () => {
     expect(await json(response)).toEqual({ code: 405, error: 'Method Not Allowed' })
   })
 
+  it('answers a method named like an object property with 405, not a crash', async () => {
+    const { app } = await testApp()
+    const response = await app.handle(new Request(`${ORIGIN}/2/httpapi`, { method: 'constructor' }))
+    expect(response.status).toBe(405)
+  })
+
   it('answers a CORS preflight so browser SDKs can send to the local server', async () => {
     const { app } = await testApp()
     const response = await app.handle(new Request(`${ORIGIN}/2/httpapi`, { method: 'OPTIONS' }))
