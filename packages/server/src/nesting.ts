@@ -59,7 +59,9 @@ export function inspectItems(items: readonly unknown[], maxDepth = MAX_PROPERTY_
       const result = walk((item as Record<string, unknown>)[field], maxDepth)
       if (result.longString) longStrings.add(index)
       if (!result.tooDeep) continue
-      tooDeep ??= {}
+      // Null-prototype maps: a field named `__proto__` (JSON.parse makes it an own key) is kept as
+      // data instead of reaching Object.prototype.
+      tooDeep ??= Object.create(null) as Record<string, number[]>
       tooDeep[field] ??= []
       tooDeep[field].push(index)
     }
@@ -82,7 +84,10 @@ export function withTooDeep(
 ): EventIndexMaps | undefined {
   if (deep === undefined) return findings
   const merged: EventIndexMaps = { ...findings }
-  const invalid = { ...merged.events_with_invalid_fields }
+  const invalid: Record<string, number[]> = Object.assign(
+    Object.create(null),
+    merged.events_with_invalid_fields,
+  )
   for (const [field, indices] of Object.entries(deep)) {
     invalid[field] = [...new Set([...(invalid[field] ?? []), ...indices])].sort((a, b) => a - b)
   }

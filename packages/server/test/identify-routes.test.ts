@@ -247,7 +247,7 @@ describe('POST /attribution', () => {
 
   it('refuses an unknown platform and a missing event_type', async () => {
     const { app } = await testApp()
-    const event = JSON.stringify({ platform: 'windows', idfa: 'x' })
+    const event = JSON.stringify({ platform: 'constructor', idfa: 'x' })
     const response = await app.handle(postForm('/attribution', { api_key: KEY, event }))
     expect(await json(response)).toEqual({
       code: 400,

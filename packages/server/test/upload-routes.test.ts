@@ -295,16 +295,16 @@ describe('POST /2/httpapi and /batch', () => {
 
   it('refuses any field nested deeper than 40 levels as invalid, however deep', async () => {
     const { app, store } = await testApp()
-    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`
     const plain = JSON.stringify(event())
     const withField = (field: string, value: string) => `${plain.slice(0, -1)},"${field}":${value}}`
-    const body = `{"api_key":"${KEY}","events":[${plain},${withField('extra', deep)},${withField('plan', `{"a":${deep}}`)}]}`
+    const body = `{"api_key":"${KEY}","events":[${plain},${withField('extra', deep)},${withField('plan', `{"a":${deep}}`)},${withField('__proto__', deep)}]}`
     const response = await app.handle(postJson('/2/httpapi', body))
     expect(response.status).toBe(400)
     expect(await json(response)).toEqual({
       code: 400,
       error: 'Invalid field values on some events',
-      events_with_invalid_fields: { extra: [1], plan: [2] },
+      events_with_invalid_fields: JSON.parse('{"extra":[1],"plan":[2],"__proto__":[3]}'),
     })
     expect(store.events).toHaveLength(0)
   })

@@ -100,8 +100,8 @@ export async function handleGroupIdentify(context: RouteContext): Promise<Respon
   context.notes.events = list.length
   if (list.length > MAX_GROUP_IDENTIFICATIONS_PER_REQUEST)
     throw new ApiError(413, { ...payloadTooLargeBody() })
-  const missing: Record<string, number[]> = {}
-  const invalid: Record<string, number[]> = {}
+  const missing: Record<string, number[]> = Object.create(null)
+  const invalid: Record<string, number[]> = Object.create(null)
   const note = (map: Record<string, number[]>, field: string, index: number) => {
     map[field] ??= []
     map[field].push(index)
@@ -152,10 +152,14 @@ export async function handleAttribution(context: RouteContext): Promise<Response
   if (list.length !== 1) throw missingEvent()
   const event = list[0]!
   context.notes.events = 1
-  const missing: Record<string, number[]> = {}
-  const invalid: Record<string, number[]> = {}
+  const missing: Record<string, number[]> = Object.create(null)
+  const invalid: Record<string, number[]> = Object.create(null)
   const platform = event.platform
-  const ids = typeof platform === 'string' ? ATTRIBUTION_IDS[platform.toLowerCase()] : undefined
+  const platformKey = typeof platform === 'string' ? platform.toLowerCase() : undefined
+  const ids =
+    platformKey !== undefined && Object.hasOwn(ATTRIBUTION_IDS, platformKey)
+      ? ATTRIBUTION_IDS[platformKey]
+      : undefined
   if (platform === undefined || platform === null) missing.platform = [0]
   else if (ids === undefined) invalid.platform = [0]
   else if (!ids.some((field) => typeof event[field] === 'string' && event[field] !== ''))
