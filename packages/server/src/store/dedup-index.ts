@@ -1,7 +1,8 @@
 /**
  * @module The 7-day `insert_id` de-duplication set (ingestion-api.md §2): an open-addressing hash table
- * of 64-bit key hashes and first-seen times in typed arrays, so millions of keys cost 16 bytes each
- * instead of a JS string per key (and stay clear of the 2^24-entry limit of `Set`).
+ * of 64-bit key hashes and first-seen seconds in typed arrays, so a key costs 12 bytes per slot (at
+ * most half the slots are used) instead of a JS string, and the 2^24-entry limit of `Set` never
+ * applies. Memory grows with the distinct insert_ids of the last 7 days: about 24 bytes each.
  */
 
 /** A 64-bit key hash as two unsigned 32-bit halves. */
@@ -40,8 +41,8 @@ export class DedupIndex {
   readonly #windowMs: number
   #hi: Uint32Array
   #lo: Uint32Array
-  /** First-seen time in ms; 0 marks an empty slot. */
-  #seenMs: Float64Array
+  /** First-seen time in whole seconds since the epoch; 0 marks an empty slot. */
+  #seenS: Uint32Array
   #size = 0
 
   /** @param windowMs how long a key blocks its duplicates, in ms (Amplitude: 7 days). */
@@ -49,7 +50,7 @@ export class DedupIndex {
     this.#windowMs = windowMs
     this.#hi = new Uint32Array(INITIAL_CAPACITY)
     this.#lo = new Uint32Array(INITIAL_CAPACITY)
-    this.#seenMs = new Float64Array(INITIAL_CAPACITY)
+    this.#seenS = new Uint32Array(INITIAL_CAPACITY)
   }
 
   /** Live and expired entries currently held. */
@@ -58,56 +59,56 @@ export class DedupIndex {
   }
 
   #slot(hash: KeyHash): number {
-    const mask = this.#seenMs.length - 1
+    const mask = this.#seenS.length - 1
     let i = (hash.hi ^ Math.imul(hash.lo, 0x9e3779b1)) & mask
-    while (this.#seenMs[i] !== 0) {
+    while (this.#seenS[i] !== 0) {
       if (this.#hi[i] === hash.hi && this.#lo[i] === hash.lo) return i
       i = (i + 1) & mask
     }
     return i
   }
 
+  #live(seenS: number, nowMs: number): boolean {
+    return seenS !== 0 && nowMs - seenS * 1000 < this.#windowMs
+  }
+
   /** True when the key was stored less than the window ago (relative to `nowMs`). */
   has(hash: KeyHash, nowMs: number): boolean {
-    const seen = this.#seenMs[this.#slot(hash)] ?? 0
-    return seen !== 0 && nowMs - seen < this.#windowMs
+    return this.#live(this.#seenS[this.#slot(hash)] ?? 0, nowMs)
   }
 
   /** Records the key as stored at `seenMs` (replacing an expired entry). */
   add(hash: KeyHash, seenMs: number, nowMs: number): void {
-    if ((this.#size + 1) * 2 > this.#seenMs.length) this.#rehash(nowMs)
+    if ((this.#size + 1) * 2 > this.#seenS.length) this.#rehash(nowMs)
     const i = this.#slot(hash)
-    if (this.#seenMs[i] === 0) this.#size++
+    if (this.#seenS[i] === 0) this.#size++
     this.#hi[i] = hash.hi
     this.#lo[i] = hash.lo
-    // 0 means empty, so a key seen at the epoch itself is nudged to 1 ms.
-    this.#seenMs[i] = Math.max(seenMs, this.#seenMs[i] ?? 0, 1)
+    // Whole seconds (floored, so a key never lives longer than the window); 0 means empty.
+    this.#seenS[i] = Math.max(Math.floor(seenMs / 1000), this.#seenS[i] ?? 0, 1)
   }
 
   /** Drops expired entries and grows when still more than half full. */
   #rehash(nowMs: number): void {
     const hi = this.#hi
     const lo = this.#lo
-    const seen = this.#seenMs
+    const seen = this.#seenS
     let live = 0
-    for (let i = 0; i < seen.length; i++) {
-      const s = seen[i] ?? 0
-      if (s !== 0 && nowMs - s < this.#windowMs) live++
-    }
+    for (let i = 0; i < seen.length; i++) if (this.#live(seen[i] ?? 0, nowMs)) live++
     let capacity = INITIAL_CAPACITY
     while (capacity < (live + 1) * 4) capacity *= 2
     this.#hi = new Uint32Array(capacity)
     this.#lo = new Uint32Array(capacity)
-    this.#seenMs = new Float64Array(capacity)
+    this.#seenS = new Uint32Array(capacity)
     this.#size = 0
     for (let i = 0; i < seen.length; i++) {
       const s = seen[i] ?? 0
-      if (s === 0 || nowMs - s >= this.#windowMs) continue
+      if (!this.#live(s, nowMs)) continue
       const hash = { hi: hi[i] ?? 0, lo: lo[i] ?? 0 }
       const j = this.#slot(hash)
       this.#hi[j] = hash.hi
       this.#lo[j] = hash.lo
-      this.#seenMs[j] = s
+      this.#seenS[j] = s
       this.#size++
     }
   }

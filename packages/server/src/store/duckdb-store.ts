@@ -48,6 +48,12 @@ export interface DuckDbStoreOptions {
    * 16 MB default re-compresses the open row group every few batches and halves ingest throughput.
    */
   walAutocheckpoint?: string
+  /**
+   * DuckDB's buffer-pool limit for a file database, as DuckDB reads it; default `'1GB'`. Without it
+   * DuckDB caches up to 80% of RAM as the file grows, so a long ingest run's memory would climb.
+   * Ignored for `':memory:'`, whose data must fit in memory anyway.
+   */
+  memoryLimit?: string
 }
 
 /** The DuckDB store, with read access for the query engine. */
@@ -809,6 +815,7 @@ export async function openDuckDbStore(options: DuckDbStoreOptions): Promise<Duck
   try {
     instance = await DuckDBInstance.create(options.path, {
       wal_autocheckpoint: options.walAutocheckpoint ?? '256MB',
+      ...(memory ? {} : { memory_limit: options.memoryLimit ?? '1GB' }),
     })
   } catch (error) {
     throw new StoreError(`open store ${options.path} failed`, 'STORE_FAILED', { cause: error })

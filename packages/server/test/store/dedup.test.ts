@@ -126,17 +126,22 @@ describe('insert_id de-duplication', () => {
 
 describe('DedupIndex', () => {
   it('holds many keys through growth and forgets expired ones', () => {
-    const index = new DedupIndex(1000)
-    for (let i = 0; i < 20_000; i++) index.add(hashKey(`k${i}`), 1 + (i < 10_000 ? 0 : 500), 1)
-    expect(index.has(hashKey('k0'), 999)).toBe(true)
-    expect(index.has(hashKey('k19999'), 999)).toBe(true)
-    expect(index.has(hashKey('k20000'), 999)).toBe(false)
-    expect(index.has(hashKey('k0'), 1001)).toBe(false)
-    expect(index.has(hashKey('k19999'), 1001)).toBe(true)
+    const S = 1000
+    const index = new DedupIndex(1000 * S)
+    const t0 = 1_700_000_000 * S
+    for (let i = 0; i < 20_000; i++) {
+      index.add(hashKey(`k${i}`), t0 + (i < 10_000 ? 0 : 500 * S), t0)
+    }
+    expect(index.has(hashKey('k0'), t0 + 999 * S)).toBe(true)
+    expect(index.has(hashKey('k19999'), t0 + 999 * S)).toBe(true)
+    expect(index.has(hashKey('k20000'), t0 + 999 * S)).toBe(false)
+    expect(index.has(hashKey('k0'), t0 + 1000 * S)).toBe(false)
+    expect(index.has(hashKey('k19999'), t0 + 1000 * S)).toBe(true)
     // Growth after expiry keeps only the live half.
-    for (let i = 0; i < 30_000; i++) index.add(hashKey(`m${i}`), 1200, 1200)
-    expect(index.has(hashKey('k0'), 1200)).toBe(false)
-    expect(index.has(hashKey('k15000'), 1200)).toBe(true)
-    expect(index.has(hashKey('m29999'), 1200)).toBe(true)
+    for (let i = 0; i < 30_000; i++) index.add(hashKey(`m${i}`), t0 + 1200 * S, t0 + 1200 * S)
+    expect(index.has(hashKey('k0'), t0 + 1200 * S)).toBe(false)
+    expect(index.has(hashKey('k15000'), t0 + 1200 * S)).toBe(true)
+    expect(index.has(hashKey('m29999'), t0 + 1200 * S)).toBe(true)
+    expect(index.size).toBeLessThan(45_000)
   })
 })
