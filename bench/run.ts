@@ -5,7 +5,7 @@
  * unless the harness itself broke.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { fromSource } from './lib/child.ts'
 import { readSettings } from './lib/settings.ts'
 import { type SinkProcess, startSink } from './lib/sink-process.ts'
@@ -54,6 +54,10 @@ async function main(): Promise<void> {
     `machine: ${machine}; packages from ${fromSource ? 'TypeScript sources (BENCH_SOURCE=1)' : 'dist'}`,
   )
 
+  // The machine may be shared (other builds and test suites): the load average tells how much the
+  // figures below can be trusted; it is printed at the start and the end and kept in the JSON.
+  const loadAtStart = loadavg()
+  console.log(`load average at start: ${loadAtStart.map((value) => value.toFixed(2)).join(' ')}`)
   const sections: SectionRecord[] = []
   const targets: TargetCheck[] = []
   const startedAt = performance.now()
@@ -97,7 +101,11 @@ async function main(): Promise<void> {
     title: 'Targets',
     columns: ['target', 'issue', 'wanted', 'measured', 'result', 'note'],
     rows: targets.map((t) => [t.id, `#${t.issue}`, t.target, t.measured, t.status, t.note ?? '']),
-    notes: [`total bench time ${((performance.now() - startedAt) / 1_000).toFixed(0)} s`],
+    notes: [
+      `total bench time ${((performance.now() - startedAt) / 1_000).toFixed(0)} s; load average at end: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')} (${cpus().length} CPUs)`,
+    ],
   }
   console.log(renderTable(summary))
 
@@ -110,6 +118,7 @@ async function main(): Promise<void> {
       {
         finishedAt: new Date().toISOString(),
         machine,
+        loadAverage: { start: loadAtStart, end: loadavg() },
         fromSource,
         settings: { ...settings, apiKey: undefined },
         sections,

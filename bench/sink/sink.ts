@@ -33,6 +33,8 @@ class Counts {
   seqRepeatsWithNewInsertId = 0
   firstEventAtMs: number | undefined
   lastEventAtMs: number | undefined
+  /** When the distinct count last grew (a new insert_id arrived). */
+  lastNewDistinctAtMs: number | undefined
   /** When the distinct count reached the current wait target. */
   reachedAtMs: number | undefined
 
@@ -85,6 +87,7 @@ function record(events: unknown[]): void {
   counts.firstEventAtMs ??= now
   counts.lastEventAtMs = now
   counts.events += events.length
+  const distinctBefore = counts.distinct
   for (const event of events) {
     const insertId = (event as { insert_id?: unknown }).insert_id
     if (typeof insertId === 'string') counts.insertIds.add(insertId)
@@ -99,6 +102,7 @@ function record(events: unknown[]): void {
       }
     }
   }
+  if (counts.distinct > distinctBefore) counts.lastNewDistinctAtMs = now
   if (waiters.length > 0) {
     const distinct = counts.distinct
     const still: Waiter[] = []
@@ -233,7 +237,11 @@ async function handleControl(request: IncomingMessage, response: ServerResponse)
           }
           waiters.push({ distinct: target, resolve: done })
         })
-      } else counts.reachedAtMs ??= wallNowMs()
+      } else {
+        // Reached before the wait began (a client whose flush() waits for every response): the
+        // moment is when the last new event arrived, not now.
+        counts.reachedAtMs ??= counts.lastNewDistinctAtMs ?? wallNowMs()
+      }
       send(response, 200, { ...counts.snapshot(), timedOut })
       return
     }
