@@ -36,6 +36,11 @@ if (process.argv.includes(SINK_FLAG)) {
     child.once('message', (m) => resolve((m as { port: number }).port)),
   )
   const mode = process.argv[3] ?? 'ampkit'
+  const cpuStart = process.cpuUsage()
+  const cpuSeconds = (): number => {
+    const used = process.cpuUsage(cpuStart)
+    return +((used.user + used.system) / 1e6).toFixed(2)
+  }
   const gcMs = { minor: 0, major: 0 }
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -78,6 +83,7 @@ if (process.argv.includes(SINK_FLAG)) {
         mode,
         count,
         totalSeconds: +((performance.now() - started) / 1000).toFixed(2),
+        cpuSeconds: cpuSeconds(),
       }),
     )
     child.kill()
@@ -118,6 +124,7 @@ if (process.argv.includes(SINK_FLAG)) {
       count,
       trackLoopSeconds: +(trackedMs / 1000).toFixed(2),
       totalSeconds: +(totalMs / 1000).toFixed(2),
+      cpuSeconds: cpuSeconds(),
       received,
       queuedAtLoopEnd: stats.queuedEvents + stats.inFlightEvents,
       heapBytesPerQueuedEvent: Math.round(

@@ -626,7 +626,9 @@ export class Publisher {
     stats.drop(reason, records.length)
     // Overflow under sustained load would log once per event; the first one is a warning, the
     // rest are counted in stats and emitted.
-    if (reason !== 'queue_overflow' || !this.#overflowWarned) {
+    if (QUIET_REASONS.has(reason)) {
+      logger.debug(`${records.length} event(s) skipped (${reason}): ${message}`)
+    } else if (reason !== 'queue_overflow' || !this.#overflowWarned) {
       logger.warn(`${records.length} event(s) dropped (${reason}): ${message}`)
       if (reason === 'queue_overflow') this.#overflowWarned = true
     }
@@ -641,6 +643,9 @@ export class Publisher {
     }
   }
 }
+
+/** Skips the caller asked for (opt-out, disabled, a plugin's filter): not worth a warning each. */
+const QUIET_REASONS: ReadonlySet<DropReason> = new Set(['opt_out', 'disabled', 'filtered'])
 
 const NO_MEMBER: BatchMember = { userId: undefined, deviceId: undefined }
 

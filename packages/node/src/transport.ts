@@ -16,7 +16,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 /** One request. */
 export interface PostRequest {
   url: string
-  body: string
+  body: string | Uint8Array
   /** Compress the body with gzip (the caller applied the size threshold). */
   gzip: boolean
   /** Deadline for the whole exchange, in ms. */
