@@ -32,7 +32,6 @@ async function runOutage(context: BenchContext, client: ClientName): Promise<Out
   const sink = await startSink()
   try {
     await sink.control.reset(true)
-    const { refusingUntilMs } = await sink.control.outage(outageMs)
     const input: OutageInput = {
       client,
       events: settings.outageEvents,
@@ -42,14 +41,21 @@ async function runOutage(context: BenchContext, client: ClientName): Promise<Out
       trackSpreadMs: Math.min(1_000, outageMs / 2),
     }
     let firstFlushMs: number | undefined
+    let workerReady: () => void = () => {}
+    const ready = new Promise<void>((resolve) => {
+      workerReady = resolve
+    })
     const { child, done } = runChild<OutageResult>('workers/outage-worker.ts', input, {
       timeoutMs: outageMs + 300_000,
       onMessage: (message) => {
-        if ((message as { type?: unknown }).type === 'flushed') {
-          firstFlushMs = (message as { firstFlushMs: number }).firstFlushMs
-        }
+        const type = (message as { type?: unknown }).type
+        if (type === 'ready') workerReady()
+        if (type === 'flushed') firstFlushMs = (message as { firstFlushMs: number }).firstFlushMs
       },
     })
+    await Promise.race([ready, done])
+    const { refusingUntilMs } = await sink.control.outage(outageMs)
+    if (child.connected) child.send({ type: 'start' })
     // After the endpoint is back, give the client's own retries a fair window to deliver before
     // the final flush: until everything arrived, or 30 s (or half the outage when longer).
     const graceMs = Math.max(30_000, outageMs / 2)

@@ -26,11 +26,17 @@ export interface OutageResult {
   error?: string
 }
 
-const finishSignal = new Promise<void>((resolve) => {
-  process.on('message', (message) => {
-    if ((message as { type?: unknown }).type === 'finish') resolve()
+function signal(type: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('message', (message) => {
+      if ((message as { type?: unknown }).type === type) resolve()
+    })
   })
-})
+}
+// `start`: the outage has begun (sent once this client is initialised, so start-up time does not
+// eat into the outage); `finish`: the endpoint is back and the retries had their window.
+const startSignal = signal('start')
+const finishSignal = signal('finish')
 
 async function main(): Promise<void> {
   const input = workerInput<OutageInput>()
@@ -40,6 +46,8 @@ async function main(): Promise<void> {
     batchSize: input.batchSize,
   })
   const next = eventStream(7)
+  process.send?.({ type: 'ready' })
+  await startSignal
   const slices = 20
   const perSlice = Math.ceil(input.events / slices)
   const startedAt = performance.now()
