@@ -13,16 +13,24 @@ export interface KeyHash {
 
 /**
  * Hashes a de-duplication key to 64 bits with two independent 32-bit string hashes (FNV-1a and a
- * murmur-style mix). A collision makes a distinct event look like a duplicate; at 10^7 live keys the
- * chance of any collision is about 3·10^-6, which we accept for a local server.
+ * murmur-style mix) fed part by part, so no key string is built per event. A collision makes a
+ * distinct event look like a duplicate; at 10^7 live keys the chance of any collision is about
+ * 3·10^-6, which we accept for a local server.
  */
-export function hashKey(key: string): KeyHash {
+export function hashKey(...parts: readonly string[]): KeyHash {
   let a = 0x811c9dc5
   let b = 0x9747b28c
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p]!
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i)
+      a = Math.imul(a ^ c, 0x01000193)
+      b = Math.imul(b ^ c, 0x5bd1e995)
+      b ^= b >>> 15
+    }
+    // A separator that no UTF-16 code unit equals keeps ("ab","c") apart from ("a","bc").
+    a = Math.imul(a ^ 0x10000, 0x01000193)
+    b = Math.imul(b ^ 0x10000, 0x5bd1e995)
     b ^= b >>> 15
   }
   a ^= a >>> 16

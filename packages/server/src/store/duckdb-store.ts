@@ -16,10 +16,15 @@ import {
   type WireEvent,
 } from '@ampkit/protocol'
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
-import { DedupIndex, hashKey } from './dedup-index.ts'
+import { DedupIndex } from './dedup-index.ts'
 import { EVENT_COLUMNS, EVENT_SELECT_LIST, type EventRow, eventRowFromObject } from './event-row.ts'
 import { toExportRecord } from './export-record.ts'
-import { applyIdentifications, dedupKey, type IngestState, prepareEvents } from './ingest-events.ts'
+import {
+  applyIdentifications,
+  dedupHash,
+  type IngestState,
+  prepareEvents,
+} from './ingest-events.ts'
 import { FIRST_AMPLITUDE_ID, ProfileBook, type UserProfile } from './profile-book.ts'
 import { SCHEMA_STATEMENTS, SCHEMA_VERSION, USER_COLUMNS, VERSION_LOGS } from './schema.ts'
 import type {
@@ -108,7 +113,10 @@ function appendValue(appender: DuckDBAppender, kind: Kind, value: unknown): void
   }
   switch (kind) {
     case 'bigint':
-      appender.appendBigInt(typeof value === 'bigint' ? value : BigInt(Math.trunc(value as number)))
+      // DuckDB casts a double to BIGINT exactly below 2^53 (every ms time and id we store), and a
+      // double needs no BigInt allocation per value.
+      if (typeof value === 'bigint') appender.appendBigInt(value)
+      else appender.appendDouble(value as number)
       return
     case 'integer':
       appender.appendInteger(value as number)
@@ -121,19 +129,49 @@ function appendValue(appender: DuckDBAppender, kind: Kind, value: unknown): void
   }
 }
 
-async function appendRows(
-  connection: DuckDBConnection,
-  table: string,
-  kinds: readonly Kind[],
-  rows: unknown[][],
-): Promise<void> {
-  if (rows.length === 0) return
-  const appender = await connection.createAppender(table)
-  for (const row of rows) {
-    for (let i = 0; i < kinds.length; i++) appendValue(appender, kinds[i]!, row[i])
-    appender.endRow()
+/**
+ * One connection's appenders, kept across transactions (an appender's flush joins whatever
+ * transaction its connection has open), so a batch does not pay for creating them.
+ */
+class AppenderCache {
+  readonly #connection: DuckDBConnection
+  readonly #appenders = new Map<string, DuckDBAppender>()
+
+  constructor(connection: DuckDBConnection) {
+    this.#connection = connection
   }
-  appender.closeSync()
+
+  async get(table: string): Promise<DuckDBAppender> {
+    let appender = this.#appenders.get(table)
+    if (appender === undefined) {
+      appender = await this.#connection.createAppender(table)
+      this.#appenders.set(table, appender)
+    }
+    return appender
+  }
+
+  async appendRows(table: string, kinds: readonly Kind[], rows: unknown[][]): Promise<void> {
+    if (rows.length === 0) return
+    const appender = await this.get(table)
+    for (const row of rows) {
+      for (let i = 0; i < kinds.length; i++) appendValue(appender, kinds[i]!, row[i])
+      appender.endRow()
+    }
+    appender.flushSync()
+  }
+
+  /** Drops every appender (after a failure, or before closing the connection). */
+  reset(): void {
+    for (const appender of this.#appenders.values()) {
+      try {
+        appender.clear()
+        appender.closeSync()
+      } catch {
+        // A failed appender has nothing left worth flushing.
+      }
+    }
+    this.#appenders.clear()
+  }
 }
 
 function kindOfSqlType(type: string): Kind {
@@ -182,6 +220,7 @@ class DuckDbStoreImpl implements DuckDbStore {
   /** The write pipeline's connections (`#connection` is the first). */
   readonly #writers: DuckDBConnection[]
   #nextWriter = 0
+  readonly #appenders: AppenderCache[]
   /** Pending commit per writer; never rejects (a failure sets `#failed`). */
   #commits: (Promise<void> | undefined)[]
   #failed = false
@@ -203,6 +242,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     this.#instance = instance
     this.#connection = writers[0]!
     this.#writers = writers
+    this.#appenders = writers.map((writer) => new AppenderCache(writer))
     this.#commits = writers.map(() => undefined)
     this.#now = options.now
     this.#randomUUID = options.randomUUID
@@ -277,8 +317,14 @@ class DuckDbStoreImpl implements DuckDbStore {
         version: Number(r.version),
       })
     }
-    const seq = await c.runAndReadAll('SELECT coalesce(max(seq), 0)::DOUBLE AS seq FROM events')
-    const nextSeq = Number(seq.getRowObjectsJS()[0]?.seq ?? 0) + 1
+    const seq = await c.runAndReadAll(
+      `SELECT coalesce(max(seq), 0)::DOUBLE AS seq, coalesce(max(amplitude_id), 0)::DOUBLE AS aid
+       FROM events`,
+    )
+    const maxima = seq.getRowObjectsJS()[0] ?? {}
+    const nextSeq = Number(maxima.seq ?? 0) + 1
+    // Events can name an id whose profile row was lost with a failed batch: never hand it out again.
+    book.reserveAmplitudeIds(Number(maxima.aid ?? 0))
     const dedup = new DedupIndex(this.#dedupWindowMs)
     const nowMs = this.#now()
     // Rebuilt from the stored rows, so de-duplication holds across restarts.
@@ -292,12 +338,12 @@ class DuckDbStoreImpl implements DuckDbStore {
       if (chunk === null || chunk.rowCount === 0) break
       const [projects, insertIds, devices, users, seen] = chunk.getColumns()
       for (let i = 0; i < chunk.rowCount; i++) {
-        const key = dedupKey(projects![i] as number, {
+        const hash = dedupHash(projects![i] as number, {
           insert_id: insertIds![i] as string,
           device_id: (devices![i] as string | null) ?? undefined,
           user_id: (users![i] as string | null) ?? undefined,
         })
-        if (key !== undefined) dedup.add(hashKey(key), seen![i] as number, nowMs)
+        if (hash !== undefined) dedup.add(hash, seen![i] as number, nowMs)
       }
     }
     this.#state = {
@@ -431,7 +477,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     }
     let commit: Promise<void>
     try {
-      commit = (await this.#begin(this.#writers[w]!, group.batch)).commit
+      commit = (await this.#begin(w, group.batch)).commit
     } catch (error) {
       failAll(error)
       await this.#settle()
@@ -447,6 +493,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     await Promise.all(this.#commits)
     this.#commits = this.#commits.map(() => undefined)
     if (!this.#failed) return
+    for (const appenders of this.#appenders) appenders.reset()
     for (const writer of this.#writers) {
       try {
         await writer.run('ROLLBACK')
@@ -460,21 +507,23 @@ class DuckDbStoreImpl implements DuckDbStore {
   }
 
   /** Opens the transaction and appends the batch; returns the pending COMMIT. */
-  async #begin(c: DuckDBConnection, batch: WriteBatch): Promise<{ commit: Promise<void> }> {
+  async #begin(w: number, batch: WriteBatch): Promise<{ commit: Promise<void> }> {
+    const c = this.#writers[w]!
+    const appenders = this.#appenders[w]!
     await c.run('BEGIN TRANSACTION')
     if (batch.events.length > 0) {
-      const appender = await c.createAppender('events')
+      const appender = await appenders.get('events')
       for (const row of batch.events) {
         for (const column of EVENT_COLUMNS) appendValue(appender, column.kind, row[column.key])
         appender.endRow()
       }
-      appender.closeSync()
+      appender.flushSync()
     }
-    await appendRows(c, 'users', USER_KINDS, batch.users)
-    await appendRows(c, 'user_ids', ID_MAP_KINDS, batch.userIds)
-    await appendRows(c, 'device_ids', ID_MAP_KINDS, batch.deviceIds)
-    await appendRows(c, 'group_profiles', GROUP_KINDS, batch.groups)
-    await appendRows(c, 'attributions', ATTRIBUTION_KINDS, batch.attributions)
+    await appenders.appendRows('users', USER_KINDS, batch.users)
+    await appenders.appendRows('user_ids', ID_MAP_KINDS, batch.userIds)
+    await appenders.appendRows('device_ids', ID_MAP_KINDS, batch.deviceIds)
+    await appenders.appendRows('group_profiles', GROUP_KINDS, batch.groups)
+    await appenders.appendRows('attributions', ATTRIBUTION_KINDS, batch.attributions)
     // Wrapped so that awaiting the appends does not also await the COMMIT.
     return { commit: c.run('COMMIT').then(() => undefined) }
   }
@@ -766,6 +815,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     })
     this.#closed = true
     await drained
+    for (const appenders of this.#appenders) appenders.reset()
     for (const writer of this.#writers) writer.closeSync()
     this.#instance.closeSync()
   }

@@ -10,7 +10,7 @@ import {
   NO_SESSION_ID,
   type WireEvent,
 } from '@ampkit/protocol'
-import { type DedupIndex, hashKey } from './dedup-index.ts'
+import { type DedupIndex, hashKey, type KeyHash } from './dedup-index.ts'
 import type { EventExtra, EventRow } from './event-row.ts'
 import type { IdentifyFields, ProfileBook, UserProfile } from './profile-book.ts'
 import type { IngestContext } from './store.ts'
@@ -109,17 +109,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The de-duplication key: (project, device_id, insert_id), or user_id when there is no device. */
-export function dedupKey(
+/**
+ * The de-duplication key's hash: (project, device_id, insert_id), or (project, user_id, insert_id)
+ * when there is no device id; undefined without an insert_id (such events never de-duplicate).
+ */
+export function dedupHash(
   projectId: number,
   event: Pick<WireEvent, 'insert_id' | 'device_id' | 'user_id'>,
-): string | undefined {
-  if (typeof event.insert_id !== 'string' || event.insert_id === '') return undefined
-  if (event.device_id !== undefined)
-    return `${projectId}\u0000d\u0000${event.device_id}\u0000${event.insert_id}`
-  if (event.user_id !== undefined)
-    return `${projectId}\u0000u\u0000${event.user_id}\u0000${event.insert_id}`
-  return `${projectId}\u0000-\u0000${event.insert_id}`
+): KeyHash | undefined {
+  const insertId = event.insert_id
+  if (typeof insertId !== 'string' || insertId === '') return undefined
+  const project = String(projectId)
+  if (event.device_id !== undefined) return hashKey(project, 'd', event.device_id, insertId)
+  if (event.user_id !== undefined) return hashKey(project, 'u', event.user_id, insertId)
+  return hashKey(project, '-', insertId)
 }
 
 /** Revenue per the spec: price × quantity when price is given, else `revenue`. */
@@ -246,9 +249,8 @@ export function prepareEvents(
   let duplicates = 0
 
   for (const event of events) {
-    const key = dedupKey(projectId, event)
-    if (key !== undefined) {
-      const hash = hashKey(key)
+    const hash = dedupHash(projectId, event)
+    if (hash !== undefined) {
       if (dedup.has(hash, nowMs)) {
         duplicates++
         continue

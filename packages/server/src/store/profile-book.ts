@@ -123,6 +123,11 @@ export class ProfileBook {
     this.#nextVersion = Math.max(this.#nextVersion, group.version + 1)
   }
 
+  /** Makes the next new Amplitude id greater than `maxUsed`. */
+  reserveAmplitudeIds(maxUsed: number): void {
+    this.#nextAmplitudeId = Math.max(this.#nextAmplitudeId, maxUsed + 1)
+  }
+
   #bump(amplitudeId: number, version: number): void {
     this.#nextAmplitudeId = Math.max(this.#nextAmplitudeId, amplitudeId + 1)
     this.#nextVersion = Math.max(this.#nextVersion, version + 1)
