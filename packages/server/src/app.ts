@@ -23,6 +23,7 @@ import type { RequestNotes, RouteContext } from './routes/context.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { handleUpload, uploadByteLimit } from './routes/upload.ts'
+import { Slots } from './slots.ts'
 import type { Store } from './store/store.ts'
 
 /** Per user/device rate limits (ingestion-api.md §6). */
@@ -72,6 +73,11 @@ export interface ServerAppOptions {
   bodyTimeoutMs?: number
   /** Longest request URL accepted, in characters; longer is 414. @default 8192 */
   maxUrlLength?: number
+  /**
+   * Ingestion requests handled at once; more wait, their bodies unread, for a slot. Bounds memory
+   * to this many bodies (each under its endpoint's cap). @default 8
+   */
+  maxConcurrentUploads?: number
 }
 
 /** Facts about the connection the node adapter knows and a `Request` does not carry. */
@@ -118,6 +124,7 @@ interface ResolvedOptions {
   now: () => number
   bodyTimeoutMs: number
   maxUrlLength: number
+  maxConcurrentUploads: number
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {
@@ -166,6 +173,7 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
     now: options.now ?? Date.now,
     bodyTimeoutMs: positive(options.bodyTimeoutMs, 'bodyTimeoutMs', 30_000),
     maxUrlLength: positive(options.maxUrlLength, 'maxUrlLength', 8192),
+    maxConcurrentUploads: positive(options.maxConcurrentUploads, 'maxConcurrentUploads', 8),
   }
 }
 
@@ -185,6 +193,15 @@ function faultInjector(options: ServerAppOptions): FaultInjector | undefined {
 }
 
 type Handler = (context: RouteContext) => Promise<Response>
+
+/** Paths whose requests carry event bodies and take an upload slot. */
+const UPLOAD_PATHS: ReadonlySet<string> = new Set([
+  '/2/httpapi',
+  '/batch',
+  '/identify',
+  '/groupidentify',
+  '/attribution',
+])
 
 /** The routes: path → method → handler. Paths are matched exactly. */
 const ROUTES: Record<string, Record<string, Handler>> = {
@@ -213,6 +230,7 @@ function loggableMethod(method: string): string {
 export function createServerApp(options: ServerAppOptions): ServerApp {
   const resolved = resolveServerAppOptions(options)
   const { store, registry, limiters, faults, logger, now, bodyTimeoutMs, maxUrlLength } = resolved
+  const uploadSlots = new Slots(resolved.maxConcurrentUploads)
   const inFlight = new Set<Promise<Response>>()
   const shutdown = new AbortController()
   let closing: Promise<void> | undefined
@@ -253,6 +271,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       // JSON shape with `code` that every Amplitude client reads (the real status is unconfirmed).
       throw new ApiError(405, { code: 405, error: 'Method Not Allowed' }, { headers: { allow } })
     }
+    if (UPLOAD_PATHS.has(path)) return uploadSlots.run(() => handler(context))
     return handler(context)
   }
 

@@ -100,7 +100,7 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         req.pause()
       },
     },
-    { highWaterMark: 1 },
+    { highWaterMark: 0 },
   )
 }
 

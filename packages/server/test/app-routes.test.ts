@@ -197,6 +197,47 @@ describe('inspection APIs', () => {
   })
 })
 
+describe('upload slots', () => {
+  it('leaves the body of a request waiting for a slot unread until one frees', async () => {
+    const { app, store } = await testApp({ maxConcurrentUploads: 1 })
+    let release = () => {}
+    store.gate = new Promise((resolve) => {
+      release = resolve
+    })
+    const first = app.handle(postJson('/batch', { api_key: KEY, events: [event()] }))
+    let pulls = 0
+    const payload = new TextEncoder().encode(JSON.stringify({ api_key: KEY, events: [event()] }))
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulls++
+          controller.enqueue(payload)
+          controller.close()
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    const second = app.handle(
+      new Request(`${ORIGIN}/2/httpapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(pulls).toBe(0)
+    // Requests that carry no events are not held up by the slots.
+    const health = await app.handle(new Request(`${ORIGIN}/_ampkit/health`))
+    expect(health.status).toBe(200)
+    release()
+    expect((await first).status).toBe(200)
+    expect((await second).status).toBe(200)
+    expect(pulls).toBe(1)
+    expect(store.events).toHaveLength(2)
+  })
+})
+
 describe('close()', () => {
   it('waits for in-flight requests, answers later ones 503, and closes the store', async () => {
     const { app, store } = await testApp()
