@@ -77,14 +77,34 @@ interface InFlight {
   bytes: number
   startedMs: number
   requestId: number
+  /** Set for a probe: when the batch was due, so a failed probe goes back to waiting uncounted. */
+  probeDueMs: number | undefined
 }
 
 interface Waiting {
   records: QueuedEvent[]
   timer: TimerHandle
+  /** When the batch is due, in ms. */
+  dueMs: number
   /** True when no Retry-After asked for this wait: a success elsewhere may end it early. */
   early: boolean
+  /** True after a network-level failure: the batch may be sent early to probe the endpoint. */
+  probe: boolean
 }
+
+/**
+ * While batches wait out a network failure and nothing is in flight, one of them is sent every this
+ * many ms to learn whether the endpoint is back (a failed probe does not count as a retry). Without
+ * it, recovery after an outage would wait for the longest backoff (up to 30 s).
+ */
+const PROBE_INTERVAL_MS = 2000
+
+const NETWORK_REASONS: ReadonlySet<RetryReason> = new Set([
+  'connection_refused',
+  'connection_reset',
+  'timeout',
+  'network',
+])
 
 interface Barrier {
   seq: number
@@ -123,6 +143,7 @@ export class Publisher {
   #drainRequested = false
   #flushTimer: TimerHandle | undefined
   #throttleTimer: TimerHandle | undefined
+  #probeTimer: TimerHandle | undefined
   #closed = false
   #stopped = false
   #overflowWarned = false
@@ -260,6 +281,8 @@ export class Publisher {
     const { clock } = this.#deps
     if (this.#throttleTimer !== undefined) clock.clearTimeout(this.#throttleTimer)
     this.#throttleTimer = undefined
+    if (this.#probeTimer !== undefined) clock.clearTimeout(this.#probeTimer)
+    this.#probeTimer = undefined
     const rest: QueuedEvent[] = []
     for (const waiting of this.#waiting) {
       clock.clearTimeout(waiting.timer)
@@ -327,7 +350,7 @@ export class Publisher {
     else if (this.#flushTimer === undefined && !this.#closed) this.#armFlushTimer()
   }
 
-  #send(batch: QueuedEvent[]): void {
+  #send(batch: QueuedEvent[], probeDueMs?: number): void {
     const config = this.#config
     const { clock, stats, emitter } = this.#deps
     let eventBytes = 0
@@ -342,6 +365,7 @@ export class Publisher {
       bytes: eventBytes,
       startedMs: clock.now(),
       requestId: ++this.#requestId,
+      probeDueMs,
     }
     this.#inFlight.add(entry)
     this.#inFlightEvents += batch.length
@@ -418,7 +442,10 @@ export class Publisher {
         this.#endEarlyWaits()
         break
       case 'retry':
-        this.#retry(batch, verdict.afterMs, verdict.reason, verdict.message, true)
+        if (entry.probeDueMs !== undefined && NETWORK_REASONS.has(verdict.reason)) {
+          // A failed probe is not a retry: the batch waits out the rest of its backoff.
+          this.#wait(batch, Math.max(0, entry.probeDueMs - now), true, true)
+        } else this.#retry(batch, verdict.afterMs, verdict.reason, verdict.message, true)
         break
       case 'split': {
         // Split this batch only; the configured batch size stays as it is (never shrinks forever).
@@ -527,18 +554,61 @@ export class Publisher {
     let attempt = 0
     for (const record of kept) attempt = Math.max(attempt, attemptsOf(record))
     const delayMs = afterMs ?? backoffDelayMs(this.#config.backoff, attempt, clock.random)
-    const waiting: Waiting = { records: kept, timer: undefined, early: afterMs === undefined }
+    this.#wait(
+      kept,
+      delayMs,
+      afterMs === undefined,
+      afterMs === undefined && NETWORK_REASONS.has(reason),
+    )
+    this.#emitRetry(kept, delayMs, reason, message)
+  }
+
+  #wait(records: QueuedEvent[], delayMs: number, early: boolean, probe: boolean): void {
+    const { clock } = this.#deps
+    const waiting: Waiting = {
+      records,
+      timer: undefined,
+      dueMs: clock.now() + delayMs,
+      early,
+      probe,
+    }
     waiting.timer = startTimer(
       clock,
       () => {
         this.#waiting.delete(waiting)
-        this.#ready.push(kept)
+        this.#ready.push(records)
         this.#pump()
       },
       delayMs,
     )
     this.#waiting.add(waiting)
-    this.#emitRetry(kept, delayMs, reason, message)
+    if (probe) this.#armProbeTimer()
+  }
+
+  #armProbeTimer(): void {
+    if (this.#probeTimer !== undefined || this.#stopped) return
+    this.#probeTimer = startTimer(this.#deps.clock, () => this.#probe(), PROBE_INTERVAL_MS)
+  }
+
+  /** Sends the batch due soonest, early, when nothing is in flight, to find out if the endpoint is back. */
+  #probe(): void {
+    this.#probeTimer = undefined
+    if (this.#stopped) return
+    let candidate: Waiting | undefined
+    let waitingProbes = false
+    for (const waiting of this.#waiting) {
+      if (!waiting.probe) continue
+      waitingProbes = true
+      if (candidate === undefined || waiting.dueMs < candidate.dueMs) candidate = waiting
+    }
+    if (!waitingProbes || candidate === undefined) return
+    const now = this.#deps.clock.now()
+    if (this.#inFlight.size === 0 && candidate.dueMs - now > PROBE_INTERVAL_MS) {
+      this.#deps.clock.clearTimeout(candidate.timer)
+      this.#waiting.delete(candidate)
+      this.#send(candidate.records, candidate.dueMs)
+    }
+    this.#armProbeTimer()
   }
 
   #emitRetry(

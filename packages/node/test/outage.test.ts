@@ -47,18 +47,47 @@ describe('an outage of 60 s with connection refused', () => {
       },
     })
     const handles = []
-    for (let second = 0; second < 70; second += 5) {
+    for (let second = 0; second < 60; second += 5) {
       for (let i = 0; i < 10; i++)
         handles.push(client.track('During', { second, i }, { user_id: `user-${i}0000` }))
       await clock.advance(5000)
     }
-    await clock.advance(300_000)
+    // The endpoint is back at 60 s; probes find out within one probe interval (2 s), without
+    // waiting for the longest backoff.
+    await clock.advance(3000)
     expect(server.attempts()).toBeGreaterThan(10)
     expect(handles.every((h) => h.settled)).toBe(true)
     expect(new Set(server.arrived.map((e) => e.insert_id))).toEqual(
       new Set(handles.map((h) => h.insertId)),
     )
-    expect(client.stats()).toMatchObject({ delivered: 140, droppedTotal: 0 })
+    expect(client.stats()).toMatchObject({ delivered: 120, droppedTotal: 0 })
+  })
+
+  it('finds the endpoint again within seconds of its return, not after the longest backoff', async () => {
+    const clock = new FakeClock()
+    const server = endpoint(clock, 50_000)
+    const client = createInstance()
+    client.init('outage-key-123456', {
+      serverUrl: 'http://127.0.0.1:1/2/httpapi',
+      env: {},
+      exitHooks: false,
+      logLevel: LogLevel.None,
+      // Longest jitter: the first send is at 10 s (the flush interval), retries at about 11, 13, 17,
+      // 25, 41 and 71 s; without probes the event would wait until 71 s.
+      hooks: {
+        now: clock.now,
+        setTimeout: clock.setTimeout,
+        clearTimeout: clock.clearTimeout,
+        random: () => 0.999,
+        fetch: server.fetch,
+      },
+    })
+    const handle = client.track('Back', undefined, { user_id: 'user-00001' })
+    await clock.advance(49_900)
+    expect(handle.settled).toBe(false)
+    await clock.advance(2600)
+    expect(handle.settled).toBe(true)
+    expect((await handle.promise).code).toBe(200)
   })
 
   it('fails events with a clear result once the retry budget is spent', async () => {
@@ -78,11 +107,14 @@ describe('an outage of 60 s with connection refused', () => {
         fetch: server.fetch,
       },
     })
+    let retries = 0
+    client.on('retry', () => retries++)
     const handle = client.track('Lost', undefined, { user_id: 'user-00001' })
     await clock.advance(3_600_000)
     const result = await handle.promise
     expect(result).toMatchObject({ code: 500, reason: 'retries_exhausted' })
     expect(result.message).toContain('ECONNREFUSED')
-    expect(server.attempts()).toBe(13)
+    // 12 counted retries after the first send (probes in between do not count).
+    expect(retries).toBe(12)
   })
 })
