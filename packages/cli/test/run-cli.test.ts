@@ -42,6 +42,27 @@ async function until(lines: string[], pattern: RegExp): Promise<RegExpExecArray>
   }
 }
 
+/** Runs `ampkit serve` in-process on a free port with a known key; stop it with `shutdown`. */
+async function serveInProcess(extra: string[]) {
+  const shutdown = new AbortController()
+  const io = capture(shutdown.signal)
+  const running = runCli(
+    [
+      'serve',
+      '--port',
+      '0',
+      '--memory',
+      '--api-key',
+      'cli-key-0001',
+      '--secret-key',
+      'cli-sec-0001',
+    ].concat(extra),
+    io,
+  )
+  const [, url] = await until(io.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/)
+  return { io, url: url!, shutdown, running }
+}
+
 describe('ampkit', () => {
   it('prints the command list for --help and with no arguments', async () => {
     for (const argv of [['--help'], []]) {
@@ -102,22 +123,7 @@ describe('ampkit', () => {
   })
 
   it('serves until its signal fires, logging a line per request without keys', async () => {
-    const shutdown = new AbortController()
-    const io = capture(shutdown.signal)
-    const running = runCli(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--memory',
-        '--api-key',
-        'cli-key-0001',
-        '--secret-key',
-        'cli-sec-0001',
-      ],
-      io,
-    )
-    const [, url] = await until(io.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const { io, url, shutdown, running } = await serveInProcess([])
     const banner = io.out.join('')
     expect(banner).toContain('cli-key-0001')
     expect(banner).toContain('cli-sec-0001')
@@ -172,26 +178,12 @@ describe('ampkit', () => {
   })
 
   it('starts with the fault rules given as --fault, and reports a bad rule as one line', async () => {
-    const shutdown = new AbortController()
-    const io = capture(shutdown.signal)
-    const running = runCli(
-      [
-        'serve',
-        '--port',
-        '0',
-        '--memory',
-        '--api-key',
-        'cli-key-0001',
-        '--secret-key',
-        'cli-sec-0001',
-        '--fault',
-        '{"kind":"error","status":502,"path":"/batch"}',
-        '--fault',
-        '{"kind":"too-large","path":"/batch"}',
-      ],
-      io,
-    )
-    const [, url] = await until(io.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const { url, shutdown, running } = await serveInProcess([
+      '--fault',
+      '{"kind":"error","status":502,"path":"/batch"}',
+      '--fault',
+      '{"kind":"too-large","path":"/batch"}',
+    ])
     const send = () =>
       fetch(`${url}/batch`, {
         method: 'POST',

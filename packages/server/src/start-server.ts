@@ -5,8 +5,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createServerApp, type RateLimitOptions, type ServerLogger } from './app.ts'
-import type { FaultRuleInput } from './faults.ts'
+import { createServerApp, type ServerAppOptions } from './app.ts'
 import { type ListeningServer, listen } from './listen.ts'
 import { generateDevelopmentProject, type Project } from './projects.ts'
 import { openDuckDbStore } from './store/duckdb-store.ts'
@@ -18,8 +17,11 @@ export const DATABASE_FILE = 'ampkit.duckdb'
 /** Where a generated development project's keys are kept inside the data directory. */
 export const DEVELOPMENT_PROJECT_FILE = 'development-project.json'
 
-/** Options of `startServer`. */
-export interface StartServerOptions {
+/**
+ * Options of `startServer`: where to bind and store, which projects, and every app option
+ * (`rateLimits`, `faults`, `logger`, …) with the app's defaults.
+ */
+export interface StartServerOptions extends Omit<ServerAppOptions, 'store' | 'projects'> {
   /** Interface to bind. @default '127.0.0.1' */
   host?: string
   /** TCP port; 0 picks a free one. @default 0 */
@@ -30,18 +32,6 @@ export interface StartServerOptions {
   memory?: boolean
   /** Projects served. @default a development project with generated keys */
   projects?: readonly Project[]
-  /** Per user/device throttling; `false` turns it off. @default true */
-  rateLimits?: boolean | RateLimitOptions
-  /** Enables the fault-injection admin API. @default false */
-  faults?: boolean
-  /** Fault rules in force from the start; implies `faults`. @default [] */
-  faultRules?: readonly FaultRuleInput[]
-  /** Request log sink. @default silent */
-  logger?: ServerLogger
-  /** Clock, ms since the epoch. @default Date.now */
-  now?: () => number
-  /** Deadline for a request body, in ms. @default 30000 */
-  bodyTimeoutMs?: number
 }
 
 /** A started server. */
@@ -85,12 +75,19 @@ async function developmentProject(
 
 /** Opens the store, creates the app and binds it. */
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
-  const memory = options.memory === true
-  const dataDir = memory ? undefined : (options.dataDir ?? DEFAULT_DATA_DIR)
+  const {
+    host,
+    port,
+    dataDir: dataDirOption,
+    memory,
+    projects: configured,
+    ...appOptions
+  } = options
+  const dataDir = memory === true ? undefined : (dataDirOption ?? DEFAULT_DATA_DIR)
   let projects: Project[]
   let origin: RunningServer['developmentProject']
-  if (options.projects !== undefined && options.projects.length > 0) {
-    projects = [...options.projects]
+  if (configured !== undefined && configured.length > 0) {
+    projects = [...configured]
   } else {
     const development = await developmentProject(dataDir)
     projects = [development.project]
@@ -102,19 +99,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.now !== undefined && { now: options.now }),
   })
   try {
-    const app = createServerApp({
-      store,
-      projects,
-      ...(options.rateLimits !== undefined && { rateLimits: options.rateLimits }),
-      ...(options.faults !== undefined && { faults: options.faults }),
-      ...(options.faultRules !== undefined && { faultRules: options.faultRules }),
-      ...(options.logger !== undefined && { logger: options.logger }),
-      ...(options.now !== undefined && { now: options.now }),
-      ...(options.bodyTimeoutMs !== undefined && { bodyTimeoutMs: options.bodyTimeoutMs }),
-    })
+    const app = createServerApp({ ...appOptions, store, projects })
     const listening = await listen(app, {
-      ...(options.host !== undefined && { host: options.host }),
-      ...(options.port !== undefined && { port: options.port }),
+      ...(host !== undefined && { host }),
+      ...(port !== undefined && { port }),
     })
     return { ...listening, projects, developmentProject: origin, databasePath }
   } catch (error) {

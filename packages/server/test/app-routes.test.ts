@@ -8,6 +8,7 @@ import {
   OTHER_PROJECT,
   PROJECT,
   postJson,
+  streamingPost,
   testApp,
 } from './helpers/app-fixture.ts'
 import { RecordingStore } from './helpers/recording-store.ts'
@@ -217,14 +218,7 @@ describe('upload slots', () => {
       },
       { highWaterMark: 0 },
     )
-    const second = app.handle(
-      new Request(`${ORIGIN}/2/httpapi`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        duplex: 'half',
-      } as RequestInit),
-    )
+    const second = app.handle(streamingPost('/2/httpapi', body))
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(pulls).toBe(0)
     // Requests that carry no events are not held up by the slots.

@@ -12,6 +12,7 @@ import {
   ORIGIN,
   PROJECT,
   postJson,
+  streamingPost,
   testApp,
 } from './helpers/app-fixture.ts'
 
@@ -191,15 +192,9 @@ describe('POST /2/httpapi and /batch', () => {
         controller.enqueue(new Uint8Array(1024))
       },
     })
-    const request = new Request(`${ORIGIN}/batch`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'content-length': String(MAX_BATCH_REQUEST_BYTES + 1),
-      },
-      body,
-      duplex: 'half',
-    } as RequestInit)
+    const request = streamingPost('/batch', body, {
+      'content-length': String(MAX_BATCH_REQUEST_BYTES + 1),
+    })
     const response = await app.handle(request)
     expect(response.status).toBe(413)
     expect(pulled).toBeLessThanOrEqual(1)
@@ -214,12 +209,7 @@ describe('POST /2/httpapi and /batch', () => {
         controller.enqueue(new Uint8Array(64 * 1024).fill(0x20))
       },
     })
-    const request = new Request(`${ORIGIN}/2/httpapi`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      duplex: 'half',
-    } as RequestInit)
+    const request = streamingPost('/2/httpapi', body)
     const response = await app.handle(request)
     expect(response.status).toBe(413)
     expect(sent).toBeLessThan(MAX_HTTP_V2_REQUEST_BYTES + 3 * 64 * 1024)
@@ -245,12 +235,7 @@ describe('POST /2/httpapi and /batch', () => {
         controller.enqueue(new TextEncoder().encode('{"api_key":"'))
       },
     })
-    const request = new Request(`${ORIGIN}/2/httpapi`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      duplex: 'half',
-    } as RequestInit)
+    const request = streamingPost('/2/httpapi', body)
     const response = await app.handle(request)
     expect(await json(response)).toEqual({ code: 400, error: 'Invalid JSON request body' })
   })
@@ -262,12 +247,7 @@ describe('POST /2/httpapi and /batch', () => {
         controller.error(new Error('connection lost'))
       },
     })
-    const request = new Request(`${ORIGIN}/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      duplex: 'half',
-    } as RequestInit)
+    const request = streamingPost('/batch', body)
     const response = await app.handle(request)
     expect(await json(response)).toEqual({ code: 400, error: 'Missing request body' })
   })

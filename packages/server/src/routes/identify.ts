@@ -6,6 +6,7 @@
  * `identification`/`event`, the message the doc gives.
  */
 import {
+  type EventIndexMaps,
   type GroupIdentification,
   type Identification,
   invalidApiKeyBody,
@@ -38,6 +39,15 @@ function missingEvent(): ApiError {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Throws the 400 with Amplitude's index maps when either map names a field. */
+function assertNoFindings(missing: Record<string, number[]>, invalid: Record<string, number[]>) {
+  const maps: EventIndexMaps = {}
+  if (Object.keys(invalid).length > 0) maps.events_with_invalid_fields = invalid
+  if (Object.keys(missing).length > 0) maps.events_with_missing_fields = missing
+  if (maps.events_with_invalid_fields || maps.events_with_missing_fields)
+    throw new ApiError(400, { ...invalidEventsBody(maps) })
 }
 
 /** Reads `api_key` and resolves the project, with the upload endpoints' bodies for failures. */
@@ -117,12 +127,7 @@ export async function handleGroupIdentify(context: RouteContext): Promise<Respon
     if (properties === undefined || properties === null) note(missing, 'group_properties', index)
     else if (!isRecord(properties)) note(invalid, 'group_properties', index)
   })
-  if (Object.keys(missing).length > 0 || Object.keys(invalid).length > 0) {
-    const maps: Parameters<typeof invalidEventsBody>[0] = {}
-    if (Object.keys(invalid).length > 0) maps.events_with_invalid_fields = invalid
-    if (Object.keys(missing).length > 0) maps.events_with_missing_fields = missing
-    throw new ApiError(400, { ...invalidEventsBody(maps) })
-  }
+  assertNoFindings(missing, invalid)
   const identifications = list.map(
     (item) =>
       truncateStrings({
@@ -173,12 +178,7 @@ export async function handleAttribution(context: RouteContext): Promise<Response
     const map = finding.kind === 'missing_field' ? missing : invalid
     map[finding.field] = [0]
   }
-  if (Object.keys(missing).length > 0 || Object.keys(invalid).length > 0) {
-    const maps: Parameters<typeof invalidEventsBody>[0] = {}
-    if (Object.keys(invalid).length > 0) maps.events_with_invalid_fields = invalid
-    if (Object.keys(missing).length > 0) maps.events_with_missing_fields = missing
-    throw new ApiError(400, { ...invalidEventsBody(maps) })
-  }
+  assertNoFindings(missing, invalid)
   const normalized = normalizeEvent(event as WireEvent, { minIdLength: 1 })
   await context.store.attribution(normalized, ingestContext(context, project, '/attribution'))
   return textResponse(200, 'success')

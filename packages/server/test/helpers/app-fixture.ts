@@ -102,6 +102,20 @@ export function postJson(
   return new Request(`${ORIGIN}${path}`, { method: 'POST', headers, body: payload })
 }
 
+/** `POST path` with a JSON content type and a streamed body. */
+export function streamingPost(
+  path: string,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string> = {},
+): Request {
+  return new Request(`${ORIGIN}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    duplex: 'half',
+  } as RequestInit)
+}
+
 export function postForm(path: string, fields: Record<string, string>): Request {
   return new Request(`${ORIGIN}${path}`, {
     method: 'POST',
