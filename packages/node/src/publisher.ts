@@ -246,13 +246,18 @@ export class Publisher {
       this.#stop()
       return { timedOut: false, failed: 0 }
     }
-    const before = this.#held
-    const drained = new Promise<void>((resolve) => {
-      this.#barriers.push({ seq: this.#seq, remaining: this.#held, resolve })
-    })
+    const failedBefore = this.#deps.stats.dropped.shutdown ?? 0
+    // Everything still held settles now: queued events at once, in-flight ones when their aborted
+    // requests return. An empty barrier would never resolve, hence the check.
+    const drained =
+      this.#held === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#barriers.push({ seq: this.#seq, remaining: this.#held, resolve })
+          })
     this.#stop()
     await drained
-    return { timedOut: true, failed: before }
+    return { timedOut: true, failed: (this.#deps.stats.dropped.shutdown ?? 0) - failedBefore }
   }
 
   /** A copy of the counters, with the queue figures. */
