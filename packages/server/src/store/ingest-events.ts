@@ -101,6 +101,14 @@ function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null
 }
 
+function optStr(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+function optNum(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
 function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null
 }
@@ -184,39 +192,39 @@ function extraOf(
   context: IngestContext,
   facts: RowFacts,
 ): string {
-  const extra: EventExtra = {
+  // One object literal of fixed shape; JSON.stringify leaves out the undefined keys.
+  const extra: { [K in keyof EventExtra]: EventExtra[K] | undefined } = {
+    event_id: optNum(event.event_id),
     client_event_time_ms: facts.clientEventTimeMs,
     client_upload_time_ms: facts.clientUploadTimeMs,
     server_received_time_ms: facts.serverReceivedTimeMs,
     processed_time_ms: facts.processedTimeMs,
+    user_creation_time_ms: facts.userCreationTimeMs ?? undefined,
+    price: optNum(event.price),
+    product_id: optStr(event.productId),
+    revenue_type: optStr(event.revenueType),
+    currency: optStr(event.currency),
+    device_brand: optStr(event.device_brand),
+    device_manufacturer: optStr(event.device_manufacturer),
+    device_carrier: optStr(event.carrier),
+    // `ip: "$remote"` means the request's source address (ingestion-api.md §2).
+    ip_address: event.ip === '$remote' ? context.sourceIp : optStr(event.ip),
+    dma: optStr(event.dma),
+    location_lat: optNum(event.location_lat),
+    location_lng: optNum(event.location_lng),
+    library: optStr(event.library),
+    plan: isObject(event.plan) ? event.plan : undefined,
     data: facts.data,
-  }
-  if (facts.userCreationTimeMs !== null) extra.user_creation_time_ms = facts.userCreationTimeMs
-  const set = <K extends keyof EventExtra>(key: K, value: EventExtra[K] | null | undefined) => {
-    if (value !== null && value !== undefined) extra[key] = value
-  }
-  set('event_id', num(event.event_id))
-  set('price', num(event.price))
-  set('product_id', str(event.productId))
-  set('revenue_type', str(event.revenueType))
-  set('currency', str(event.currency))
-  set('device_brand', str(event.device_brand))
-  set('device_manufacturer', str(event.device_manufacturer))
-  set('device_carrier', str(event.carrier))
-  // `ip: "$remote"` means the request's source address (ingestion-api.md §2).
-  set('ip_address', event.ip === '$remote' ? context.sourceIp : str(event.ip))
-  set('dma', str(event.dma))
-  set('location_lat', num(event.location_lat))
-  set('location_lng', num(event.location_lng))
-  set('library', str(event.library))
-  if (isObject(event.plan)) extra.plan = event.plan
-  set('adid', str(event.adid))
-  set('idfa', str(event.idfa))
-  set('partner_id', str(event.partner_id))
-  if (profile !== undefined) {
-    const paying = profile.identifyFields.paying
-    if (typeof paying === 'boolean') extra.paying = paying
-    set('start_version', str(profile.identifyFields.start_version))
+    adid: optStr(event.adid),
+    idfa: optStr(event.idfa),
+    partner_id: optStr(event.partner_id),
+    paying:
+      typeof profile?.identifyFields.paying === 'boolean'
+        ? profile.identifyFields.paying
+        : undefined,
+    start_version: optStr(profile?.identifyFields.start_version),
+    is_attribution_event: undefined,
+    other: undefined,
   }
   let other: Record<string, unknown> | undefined
   for (const key in event) {
