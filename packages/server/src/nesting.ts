@@ -36,11 +36,6 @@ function walk(value: unknown, maxDepth: number): WalkResult {
   return { tooDeep: false, longString }
 }
 
-/** True when `value` nests objects/arrays deeper than `maxDepth` levels. */
-export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  return walk(value, maxDepth).tooDeep
-}
-
 /** What `inspectItems` found across a list of events (or identifications). */
 export interface Inspection {
   /** Index map (`field → [indices]`) of top-level fields nested deeper than the limit. */

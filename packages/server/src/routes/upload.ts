@@ -7,7 +7,6 @@ import {
   BATCH_EPS_LIMIT,
   DEFAULT_MIN_ID_LENGTH,
   exceedsEventCount,
-  HTTP_V2_EPS_LIMIT,
   invalidApiKeyBody,
   invalidEventsBody,
   MAX_BATCH_REQUEST_BYTES,
@@ -188,6 +187,3 @@ function assertUnderLimits(check: {
     }),
   })
 }
-
-/** Default limits per path, events per second. */
-export const DEFAULT_EPS_LIMITS = { httpV2: HTTP_V2_EPS_LIMIT, batch: BATCH_EPS_LIMIT } as const
