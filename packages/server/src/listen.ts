@@ -128,6 +128,17 @@ async function writeResponse(
   if (closeConnection) res.once('finish', () => req.socket.end())
 }
 
+/** Answers with a JSON body and closes the connection (used outside the app's own rendering). */
+function endWithJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+    connection: 'close',
+  })
+  res.end(text)
+}
+
 /** A complete HTTP/1.1 response for a socket node's parser has given up on. */
 function rawResponse(statusLine: string, body: Record<string, unknown>): string {
   const text = JSON.stringify(body)
@@ -165,7 +176,14 @@ export async function listen(
     const socket = req.socket
     busySockets.set(socket, (busySockets.get(socket) ?? 0) + 1)
     try {
-      const request = toWebRequest(req, origin)
+      let request: Request
+      try {
+        request = toWebRequest(req, origin)
+      } catch {
+        // A method the Fetch API refuses to represent (TRACE, TRACK): no route takes it.
+        endWithJson(res, 405, { code: 405, error: 'Method Not Allowed' })
+        return
+      }
       const response = await app.handle(request, { remoteAddress: socket.remoteAddress })
       if (socket.destroyed || !socket.writable) return
       await writeResponse(req, res, response, closeAfterResponse.has(socket))
@@ -173,8 +191,7 @@ export async function listen(
       // Nothing above should throw (the app renders its own errors); if it does, answer 500 and
       // keep serving.
       if (!res.headersSent && !req.socket.destroyed) {
-        res.writeHead(500, { 'content-type': 'application/json', connection: 'close' })
-        res.end(JSON.stringify(serverErrorBody(500)))
+        endWithJson(res, 500, serverErrorBody(500))
       }
     } finally {
       busySockets.set(socket, (busySockets.get(socket) ?? 1) - 1)

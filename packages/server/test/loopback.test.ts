@@ -113,6 +113,14 @@ describe('the listening server', () => {
     expect((await upload(server.url)).status).toBe(200)
   })
 
+  it('answers a method fetch cannot represent (TRACE) with 405 and keeps serving', async () => {
+    const { server } = await start()
+    const exchange = await rawExchange(server.port, 'TRACE /2/httpapi HTTP/1.1\r\nhost: x\r\n\r\n')
+    expect(exchange.status).toBe(405)
+    expect(JSON.parse(exchange.body)).toEqual({ code: 405, error: 'Method Not Allowed' })
+    expect((await upload(server.url)).status).toBe(200)
+  })
+
   it('answers garbage that is not HTTP with 400 and keeps serving', async () => {
     const { server } = await start()
     const exchange = await rawExchange(server.port, 'HELLO THERE\r\n\r\n')
