@@ -37,6 +37,46 @@ export {
   successBody,
   tooManyRequestsBody,
 } from './response-bodies.ts'
+export { type CardinalityOptions, DistinctValueCounter } from './taxonomy/cardinality.ts'
+export {
+  createTaxonomyChecker,
+  type TaxonomyChecker,
+  type TaxonomyCheckerOptions,
+} from './taxonomy/checker.ts'
+export {
+  applyTaxonomyFixes,
+  type FixOptions,
+  type FixOutcome,
+  redactionLabel,
+} from './taxonomy/fixes.ts'
+export {
+  type EventTypeStyle,
+  eventTypeNamingRule,
+  isBooleanName,
+  isReservedEventType,
+  propertyKeyNamingRule,
+} from './taxonomy/naming.ts'
+export { detectPii, luhnValid, type PiiKind, piiKeyKind } from './taxonomy/pii.ts'
+export {
+  type FindingPath,
+  isTaxonomyRuleId,
+  type RuleLevel,
+  type RuleLevels,
+  resolveRuleLevels,
+  TAXONOMY_RULES,
+  type TaxonomyFinding,
+  type TaxonomyRuleId,
+  type TaxonomySeverity,
+} from './taxonomy/rules.ts'
+export {
+  fixNesting,
+  flattenValue,
+  isDateKey,
+  isIso8601,
+  isNumericKey,
+  type NestingPolicy,
+  objectDepth,
+} from './taxonomy/values.ts'
 export {
   type EnvelopeOutcome,
   exceedsEventCount,
