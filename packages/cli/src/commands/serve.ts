@@ -22,6 +22,8 @@ import { defineCommand } from '../command.ts'
 /** Port used when neither a flag nor the config file names one. */
 export const DEFAULT_PORT = 8250
 
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1'])
+
 function parsePort(raw: string): number {
   if (!/^\d+$/.test(raw) || Number(raw) > 65535)
     throw usageError(`--port must be an integer 0..65535 (0 picks a free port), got '${raw}'`)
@@ -149,6 +151,8 @@ export const serveCommand = defineCommand({
     if (faults)
       out(`  faults       ${server.url}/_ampkit/faults (${faultRules.length} rules at start)`)
     if (args['no-rate-limits'] || config.rateLimits === false) out('  rate limits  off')
+    if (!LOOPBACK_HOSTS.has(server.host))
+      out(`  warning      bound to ${server.host}: other machines can reach this server`)
     out('Press Ctrl+C to stop.')
 
     if (!signal.aborted)
