@@ -147,6 +147,8 @@ export class Publisher {
   #closed = false
   #stopped = false
   #overflowWarned = false
+  /** Origin of the records' relative `firstFailureMs`. */
+  readonly #originMs: number
   readonly #hold = (record: QueuedEvent): boolean =>
     this.#throttle.isHeld(idsOf(record), this.#deps.clock.now())
   readonly #park = (record: QueuedEvent): void => this.#throttle.park(record)
@@ -155,6 +157,7 @@ export class Publisher {
     this.#config = config
     this.#deps = deps
     this.#store = deps.store
+    this.#originMs = deps.clock.now()
   }
 
   /** Events accepted and not settled yet. */
@@ -361,7 +364,7 @@ export class Publisher {
     let eventBytes = 0
     for (const record of batch) {
       eventBytes += record.bytes
-      if (record.retry !== undefined) stats.retried++
+      if (record.attempts > 0) stats.retried++
     }
     const size = bodyBytes(config.envelope, batch.length, eventBytes)
     const gzip = config.gzip && size >= config.gzipMinBytes
@@ -522,13 +525,13 @@ export class Publisher {
     const config = this.#config
     const kept: QueuedEvent[] = []
     const exhausted: QueuedEvent[] = []
+    const relativeNow = now - this.#originMs
     for (const record of records) {
-      const retry = record.retry ?? { attempts: 0, firstFailureMs: now }
-      record.retry = retry
-      retry.attempts++
+      record.attempts++
+      if (record.firstFailureMs < 0) record.firstFailureMs = relativeNow
       if (
-        retry.attempts > config.maxRetries ||
-        now - retry.firstFailureMs >= config.retryBudgetMs
+        record.attempts > config.maxRetries ||
+        relativeNow - record.firstFailureMs >= config.retryBudgetMs
       ) {
         exhausted.push(record)
       } else kept.push(record)

@@ -15,14 +15,6 @@ export interface Settlement {
   reason: DropReason | undefined
 }
 
-/** Retry bookkeeping, allocated on an event's first failed send only. */
-export interface RetryState {
-  /** Failed sends so far. */
-  attempts: number
-  /** When the first send failed, in ms. */
-  firstFailureMs: number
-}
-
 /** One event on its way to Amplitude. Fields are public for speed; only the client touches them. */
 export interface QueuedEvent {
   /** The wire event, serialized once at enqueue; request bodies are joined from these strings. */
@@ -31,7 +23,13 @@ export interface QueuedEvent {
   bytes: number
   /** Enqueue order; `flush()` waits for every event with a sequence number up to its own. */
   seq: number
-  retry: RetryState | undefined
+  /** Failed sends so far (retry budget). */
+  attempts: number
+  /**
+   * When the first send failed, in ms since the publisher started (a small integer, so V8 keeps it
+   * unboxed); -1 while no send failed (time budget).
+   */
+  firstFailureMs: number
   /** Set once, when the event is delivered or fails for good. */
   settled: Settlement | undefined
   /** The event object, kept only when it was refused before it could be serialized. */
@@ -50,7 +48,8 @@ export function createQueuedEvent(json = '', bytes = 0): QueuedEvent {
     json,
     bytes,
     seq: 0,
-    retry: undefined,
+    attempts: 0,
+    firstFailureMs: -1,
     settled: undefined,
     event: undefined,
     resolve: undefined,
@@ -71,5 +70,5 @@ export function idsOf(record: QueuedEvent): BatchMember {
 
 /** Failed sends of an event so far. */
 export function attemptsOf(record: QueuedEvent): number {
-  return record.retry === undefined ? 0 : record.retry.attempts
+  return record.attempts
 }
