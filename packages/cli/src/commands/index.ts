@@ -3,9 +3,11 @@
  * command is one file in this folder plus one line here.
  */
 import type { CommandDef } from '../command.ts'
+import { demoCommand } from './demo.ts'
 import { serveCommand } from './serve.ts'
 
 /** Every command of `ampkit`. */
 export const COMMANDS: Record<string, CommandDef> = {
   serve: serveCommand as unknown as CommandDef,
+  demo: demoCommand as unknown as CommandDef,
 }
