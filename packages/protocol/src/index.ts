@@ -49,6 +49,7 @@ export {
   type FixOutcome,
   redactionLabel,
 } from './taxonomy/fixes.ts'
+export { JSON_SCHEMA_DIALECT, type JsonSchema, planToJsonSchema } from './taxonomy/json-schema.ts'
 export {
   type EventTypeStyle,
   eventTypeNamingRule,
@@ -56,6 +57,13 @@ export {
   isReservedEventType,
   propertyKeyNamingRule,
 } from './taxonomy/naming.ts'
+export {
+  createNdjsonLinter,
+  type LintFinding,
+  lintNdjson,
+  type NdjsonLinter,
+  type NdjsonLintOptions,
+} from './taxonomy/ndjson-lint.ts'
 export { detectPii, luhnValid, type PiiKind, piiKeyKind } from './taxonomy/pii.ts'
 export {
   type FindingPath,
@@ -68,6 +76,44 @@ export {
   type TaxonomyRuleId,
   type TaxonomySeverity,
 } from './taxonomy/rules.ts'
+export { experimentUserProperty, standardCatalog } from './taxonomy/standard-catalog.ts'
+export {
+  isStandardSchema,
+  type StandardSchemaInput,
+  type StandardSchemaIssue,
+  type StandardSchemaProps,
+  type StandardSchemaResult,
+  type StandardSchemaV1,
+} from './taxonomy/standard-schema.ts'
+export {
+  encodeForm,
+  eventPropertiesRequest,
+  planEventsFromTaxonomy,
+  planToTaxonomyRequests,
+  readTaxonomyResponse,
+  TAXONOMY_API_PATH,
+  type TaxonomyEventPropertyRecord,
+  type TaxonomyEventRecord,
+  type TaxonomyPropertyType,
+  type TaxonomyRequest,
+  type TaxonomyResponse,
+  updateRequestFor,
+} from './taxonomy/taxonomy-api.ts'
+export {
+  defineTrackingPlan,
+  describeProperty,
+  type EventSpec,
+  type PlanCheckOptions,
+  type PlanEvents,
+  type PlanSpec,
+  type PropertiesOf,
+  type PropertyClassification,
+  type PropertyDescriptor,
+  type PropertySpec,
+  type PropertyType,
+  type RevenueFields,
+  type TrackingPlan,
+} from './taxonomy/tracking-plan.ts'
 export {
   fixNesting,
   flattenValue,
