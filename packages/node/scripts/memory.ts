@@ -1,12 +1,22 @@
 /**
- * Quick local memory check (not part of `npm test`): N events queued with the endpoint unreachable,
- * (heap + external) growth per event after forced GC.
- * Run: `node --expose-gc --conditions=ampkit-source --import tsx packages/node/scripts/memory.ts 200000`
+ * Quick local memory check (not part of `npm test`), measured like bench/workers/memory-worker.ts:
+ * N events tracked (yielding every 1,000) with the endpoint refusing connections and a 1 h flush
+ * interval; (heap + external) growth per event after three rounds of 50 ms + forced GC.
+ * Run: `node --expose-gc --conditions=ampkit-source --import tsx packages/node/scripts/memory.ts 100000`
  */
 import { createInstance } from '@ampkit/node'
 
-const count = Number(process.argv[2] ?? 200_000)
+const count = Number(process.argv[2] ?? 100_000)
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
+
+async function settleHeap(): Promise<NodeJS.MemoryUsage> {
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    gc()
+  }
+  return process.memoryUsage()
+}
+
 const client = createInstance()
 await client.init('memory-key-123456', {
   serverUrl: 'http://127.0.0.1:9/2/httpapi',
@@ -15,31 +25,38 @@ await client.init('memory-key-123456', {
   maxQueuedEvents: count * 2,
   env: {},
   exitHooks: false,
+  ...(process.env.FAKE_FETCH === '1'
+    ? {
+        hooks: {
+          fetch: async () => {
+            throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })
+          },
+        },
+      }
+    : {}),
 }).promise
-gc()
-const before = process.memoryUsage()
-for (let i = 0; i < count; i++) {
+const track = (i: number) =>
   client.track(
-    'Event',
-    { index: i, plan: 'pro', value: i * 2 },
-    { user_id: `user-${i % 5000}`, device_id: `device-${i % 5000}` },
+    'Checkout Completed',
+    { index: i, plan: 'pro', cart_value: i * 2.5, currency: 'EUR', items: ['sku-1', 'sku-2'] },
+    { user_id: `user-${String(i % 5000).padStart(6, '0')}`, device_id: `device-${i % 5000}` },
   )
+for (let i = 0; i < 100; i++) track(i)
+const before = await settleHeap()
+for (let i = 0; i < count; i++) {
+  track(i)
+  if ((i + 1) % 1000 === 0) await new Promise((resolve) => setImmediate(resolve))
 }
-await new Promise((resolve) => setTimeout(resolve, Number(process.argv[3] ?? 3000)))
-for (let round = 0; round < 3; round++) {
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  gc()
-}
-const after = process.memoryUsage()
-const grown = after.heapUsed + after.external - before.heapUsed - before.external
+const after = await settleHeap()
+const heap = after.heapUsed - before.heapUsed
+const external = after.external - before.external
 console.log(
   JSON.stringify({
     count,
+    bytesPerEvent: Math.round((heap + external) / count),
+    heapPerEvent: Math.round(heap / count),
+    externalPerEvent: Math.round(external / count),
     stats: client.stats(),
-    bytesPerEvent: Math.round(grown / count),
-    heapPerEvent: Math.round((after.heapUsed - before.heapUsed) / count),
-    externalPerEvent: Math.round((after.external - before.external) / count),
-    arrayBuffersPerEvent: Math.round((after.arrayBuffers - before.arrayBuffers) / count),
   }),
 )
 await client.shutdown({ timeoutMs: 1 })

@@ -18,14 +18,32 @@ export interface Envelope {
   suffix: string
   /** UTF-8 bytes of prefix + suffix. */
   overheadBytes: number
+  /**
+   * Written in place of each event's opening `{`: the fields every event shares (`library`). They
+   * are not stored in each queued JSON string, which saves ~30 bytes per queued event.
+   */
+  eventHead: string
+  /** UTF-8 bytes `eventHead` adds to an event's stored JSON (its length minus the replaced `{`). */
+  eventHeadExtraBytes: number
 }
 
 /** The envelope `{"api_key":…,"events":[…],"options":{…}}`, as the official SDKs send it. */
-export function createEnvelope(apiKey: string, minIdLength: number | undefined): Envelope {
+export function createEnvelope(
+  apiKey: string,
+  minIdLength: number | undefined,
+  library: string,
+): Envelope {
   const prefix = `{"api_key":${JSON.stringify(apiKey)},"events":[`
   const suffix =
     minIdLength === undefined ? '],"options":{}}' : `],"options":{"min_id_length":${minIdLength}}}`
-  return { prefix, suffix, overheadBytes: Buffer.byteLength(prefix) + Buffer.byteLength(suffix) }
+  const eventHead = `{"library":${JSON.stringify(library)},`
+  return {
+    prefix,
+    suffix,
+    overheadBytes: Buffer.byteLength(prefix) + Buffer.byteLength(suffix),
+    eventHead,
+    eventHeadExtraBytes: Buffer.byteLength(eventHead) - 1,
+  }
 }
 
 /** Body size of `count` events whose JSON sums to `eventBytes`: envelope, events and commas. */
@@ -107,9 +125,12 @@ export function buildBody(envelope: Envelope, batch: readonly QueuedEvent[]): Bu
   for (let i = 0; i < batch.length; i++) total += (batch[i] as QueuedEvent).bytes
   const body = Buffer.allocUnsafe(total)
   let offset = body.write(envelope.prefix, 0)
+  const head = envelope.eventHead
   for (let i = 0; i < batch.length; i++) {
     if (i > 0) body[offset++] = 0x2c
-    offset += body.write((batch[i] as QueuedEvent).json, offset)
+    offset += body.write(head, offset)
+    // The stored JSON starts with `{`, which the head replaces.
+    offset += body.write((batch[i] as QueuedEvent).json.substring(1), offset)
   }
   offset += body.write(envelope.suffix, offset)
   return offset === total ? body : body.subarray(0, offset)

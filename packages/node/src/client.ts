@@ -80,7 +80,7 @@ export class AmpkitClient implements NodeClient {
     this.#logger = resolved.loggerProvider
     this.#plugins.logger = resolved.loggerProvider
     this.#optOut = resolved.optOut
-    const envelope = createEnvelope(resolved.apiKey, resolved.minIdLength)
+    const envelope = createEnvelope(resolved.apiKey, resolved.minIdLength, resolved.library)
     const url = new URL(resolved.serverUrl)
     const publisher = new Publisher(
       {
@@ -417,7 +417,9 @@ export class AmpkitClient implements NodeClient {
       } as Event['ingestion_metadata'] & object
     }
     wire.event_id = this.#eventId++
-    wire.library = options.library
+    // `library` is always the client's (as in the official SDK); it is written into each request
+    // body rather than stored per event (Envelope.eventHead).
+    if (wire.library !== undefined) delete wire.library
     const sessions = ready.sessions
     if (
       sessions !== undefined &&
@@ -453,6 +455,7 @@ export class AmpkitClient implements NodeClient {
   #enqueue(ready: Ready, record: QueuedEvent, event: Event): void {
     const findings = validateEvent(event, ready.validation)
     if (findings.length > 0) {
+      event.library = ready.options.library
       this.#refuse(
         ready,
         record,
@@ -475,7 +478,7 @@ export class AmpkitClient implements NodeClient {
       )
       return
     }
-    const bytes = Buffer.byteLength(json)
+    const bytes = Buffer.byteLength(json) + ready.envelope.eventHeadExtraBytes
     if (bodyBytes(ready.envelope, 1, bytes) > ready.options.maxBatchBytes) {
       this.#refuse(
         ready,
@@ -489,7 +492,10 @@ export class AmpkitClient implements NodeClient {
     record.json = json
     record.bytes = bytes
     ready.publisher.accept(record)
-    if (this.#plugins.hasDestinations) this.#plugins.deliver(event)
+    if (this.#plugins.hasDestinations) {
+      event.library = ready.options.library
+      this.#plugins.deliver(event)
+    }
   }
 
   #refuse(

@@ -15,14 +15,14 @@ import {
 import { type Environment, isHttpUrl, readEnvironment } from './environment.ts'
 import { ConfigError } from './errors.ts'
 import type { IngestionMetadata, Plan } from './event-types.ts'
+import { LIBRARY } from './library.ts'
 import { type ILogger, Logger, LogLevel } from './logger.ts'
 import type { OverflowPolicy } from './queue.ts'
 import type { SessionOptions } from './sessions.ts'
 import type { Clock, TimerHandle } from './timers.ts'
 import type { FetchLike } from './transport.ts'
 
-/** The library name sent with every event. */
-export const LIBRARY = 'ampkit-node/0.1.0'
+export { LIBRARY }
 
 /** Signals the exit hooks can handle. */
 export type ExitSignal = 'SIGTERM' | 'SIGINT'
@@ -355,7 +355,9 @@ export function resolveNodeOptions(
     },
     library: LIBRARY,
     clock,
-    fetch: hooks.fetch ?? ((url, init) => fetch(url, init)),
+    // Read now, not at the first send: Node loads undici lazily on the first access to `fetch`, and
+    // that cost belongs to start-up rather than to the first burst.
+    fetch: hooks.fetch ?? globalThis.fetch,
     randomUUID: hooks.randomUUID ?? randomUUID,
     process: hooks.process ?? (globalThis.process as unknown as ProcessLike | undefined),
   }

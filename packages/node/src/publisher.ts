@@ -147,6 +147,11 @@ export class Publisher {
   #closed = false
   #stopped = false
   #overflowWarned = false
+  /**
+   * Set by a network-level failure, cleared by any HTTP answer: while the endpoint is unreachable,
+   * one request at a time is enough to learn when it is back, and holds a quarter of the memory.
+   */
+  #unreachable = false
   /** Origin of the records' relative `firstFailureMs`. */
   readonly #originMs: number
   readonly #hold = (record: QueuedEvent): boolean =>
@@ -330,7 +335,8 @@ export class Publisher {
     if (this.#stopped) return
     const config = this.#config
     const store = this.#store
-    while (this.#inFlight.size < config.maxInFlightRequests) {
+    const maxInFlight = this.#unreachable ? 1 : config.maxInFlightRequests
+    while (this.#inFlight.size < maxInFlight) {
       let batch = this.#ready.shift()
       if (batch === undefined) {
         if (store.length === 0) break
@@ -414,6 +420,7 @@ export class Publisher {
         ? { ...raw, body: redact(raw.body, config.apiKey) }
         : { ...raw, message: redact(raw.message, config.apiKey) }
     const now = clock.now()
+    this.#unreachable = raw.kind === 'error'
     // Ids are read back from the JSON only when the answer may name users or devices.
     const members =
       outcome.kind === 'response' && (outcome.status === 400 || outcome.status === 429)

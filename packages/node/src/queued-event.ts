@@ -17,9 +17,12 @@ export interface Settlement {
 
 /** One event on its way to Amplitude. Fields are public for speed; only the client touches them. */
 export interface QueuedEvent {
-  /** The wire event, serialized once at enqueue; request bodies are joined from these strings. */
+  /**
+   * The wire event, serialized once at enqueue, without the fields every event shares (`library`,
+   * added when the body is written); request bodies are built from these strings.
+   */
   json: string
-  /** UTF-8 length of `json`. */
+  /** UTF-8 bytes the event takes in a request body (shared fields included). */
   bytes: number
   /** Enqueue order; `flush()` waits for every event with a sequence number up to its own. */
   seq: number

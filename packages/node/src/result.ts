@@ -5,6 +5,7 @@
  * nothing per event for delivery.
  */
 import type { AmplitudeReturn, DropReason, Event, Result } from './event-types.ts'
+import { LIBRARY } from './library.ts'
 import type { QueuedEvent, Settlement } from './queued-event.ts'
 
 /** The messages `@amplitude/analytics-node` uses, so code that matches them keeps working. */
@@ -18,8 +19,12 @@ export const MESSAGES = {
 
 /** Builds the result of a settled event; the event is rebuilt from its JSON only now. */
 export function buildResult(record: QueuedEvent): Result {
-  const event =
-    record.event ?? (record.json === '' ? undefined : (JSON.parse(record.json) as Event))
+  let event = record.event
+  if (event === undefined && record.json !== '') {
+    event = JSON.parse(record.json) as Event
+    // The shared fields were left out of the stored JSON (see Envelope.eventHead).
+    event.library = LIBRARY
+  }
   const settled = record.settled
   const result: Result = {
     event: event ?? ({ event_type: '' } as Event),

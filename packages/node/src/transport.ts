@@ -16,6 +16,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
 /** One request. */
 export interface PostRequest {
   url: string
+  /** Taken over by `post()` (cleared on the object once read). */
   body: string | Uint8Array
   /** Compress the body with gzip (the caller applied the size threshold). */
   gzip: boolean
@@ -48,17 +49,22 @@ export async function post(
   else request.signal.addEventListener('abort', onOuterAbort, { once: true })
   try {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: '*/*' }
-    let body: string | Uint8Array = request.body
+    // post() takes the body over: fetch keeps its own copy while the request is in flight, so
+    // holding ours too would double the memory of every request in flight.
+    let body: string | Uint8Array | undefined = request.body
+    request.body = ''
     if (request.gzip) {
-      body = await gzip(request.body)
+      body = await gzip(body)
       headers['Content-Encoding'] = 'gzip'
     }
-    const response = await fetchFn(request.url, {
+    const pending = fetchFn(request.url, {
       method: 'POST',
       headers,
       body,
       signal: controller.signal,
     })
+    body = undefined
+    const response = await pending
     const text = await response.text()
     return {
       kind: 'response',

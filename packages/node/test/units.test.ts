@@ -11,7 +11,7 @@ import { networkErrorKind } from '../src/transport.ts'
 function record(json: string): QueuedEvent {
   const r = createQueuedEvent()
   r.json = json
-  r.bytes = Buffer.byteLength(json)
+  r.bytes = Buffer.byteLength(json) + Buffer.byteLength('{"library":"lib/1",') - 1
   return r
 }
 
@@ -30,13 +30,16 @@ describe('Deque', () => {
 })
 
 describe('batcher', () => {
-  const envelope = createEnvelope('key-1234', 3)
+  const envelope = createEnvelope('key-1234', 3, 'lib/1')
 
   it('builds the envelope the official SDK sends', () => {
     const body = buildBody(envelope, [record('{"event_type":"a"}'), record('{"event_type":"b"}')])
     expect(JSON.parse(body.toString('utf8'))).toEqual({
       api_key: 'key-1234',
-      events: [{ event_type: 'a' }, { event_type: 'b' }],
+      events: [
+        { library: 'lib/1', event_type: 'a' },
+        { library: 'lib/1', event_type: 'b' },
+      ],
       options: { min_id_length: 3 },
     })
   })
@@ -129,7 +132,7 @@ describe('TrackHandle', () => {
     expect(handle.promise).toBe(promise)
     settle(r, DELIVERED)
     expect(await promise).toEqual({
-      event: { event_type: 'a', insert_id: 'id-1' },
+      event: { event_type: 'a', insert_id: 'id-1', library: 'ampkit-node/0.1.0' },
       code: 200,
       message: 'Event tracked successfully',
       insertId: 'id-1',
