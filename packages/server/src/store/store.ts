@@ -24,7 +24,10 @@ export interface IngestContext {
 export interface IngestOutcome {
   /** Events stored (duplicates within the 7-day window are not stored and not counted). */
   ingested: number
-  /** Events skipped as duplicates of an earlier (`device_id`, `insert_id`). */
+  /**
+   * Events skipped as duplicates of an earlier (`device_id`, `insert_id`) within 7 days, or
+   * (`user_id`, `insert_id`) for events without a device id.
+   */
   duplicates: number
 }
 

@@ -83,7 +83,7 @@ console.log(
   `CPU per event: ${((cpu.user + cpu.system) / total).toFixed(1)} µs (all threads), main thread busy ${((elu.active * 1000) / total).toFixed(1)} µs/event`,
 )
 console.log(
-  `${total} events in ${Math.round(ms)} ms: ${Math.round((total / ms) * 1000)} events/s, batch ${batchSize}, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
+  `${total} events in ${Math.round(ms)} ms: ${Math.round((total / ms) * 1000)} events/s, batch ${batchSize}, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB, heap ${Math.round(process.memoryUsage().heapUsed / 1e6)} MB, external ${Math.round(process.memoryUsage().external / 1e6)} MB`,
 )
 await store.close()
 rmSync(dir, { recursive: true, force: true })
