@@ -16,7 +16,7 @@ import {
   createTrackEvent,
 } from './event-builder.ts'
 import type { AmplitudeReturn, BaseEvent, DropReason, Event, EventOptions } from './event-types.ts'
-import { registerExitHooks } from './exit-hooks.ts'
+import { type ExitHookTarget, registerExitHooks } from './exit-hooks.ts'
 import type { IIdentify } from './identify.ts'
 import { type ILogger, Logger } from './logger.ts'
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.ts'
@@ -45,6 +45,8 @@ interface Ready {
   envelope: Envelope
   sessions: SessionManager | undefined
   validation: { minIdLength?: number }
+  /** Held here so the exit-hook registry can hold it weakly. */
+  exitTarget: ExitHookTarget
   unregisterExitHooks: () => void
 }
 
@@ -113,18 +115,14 @@ export class AmpkitClient implements NodeClient {
         logger: resolved.loggerProvider,
       },
     )
+    const exitTarget = {
+      pendingEvents: () => publisher.held,
+      flush: () => this.flush().promise,
+      shutdown: (o: { timeoutMs: number }) => this.shutdown(o),
+    }
     const unregisterExitHooks =
       resolved.process !== undefined && resolved.disabledBy === undefined
-        ? registerExitHooks(
-            resolved.process,
-            {
-              pendingEvents: () => publisher.held,
-              flush: () => this.flush().promise,
-              shutdown: (o) => this.shutdown(o),
-            },
-            resolved.exitHooks,
-            resolved.clock,
-          )
+        ? registerExitHooks(resolved.process, exitTarget, resolved.exitHooks, resolved.clock)
         : () => undefined
     this.#ready = {
       options: resolved,
@@ -132,6 +130,7 @@ export class AmpkitClient implements NodeClient {
       envelope,
       sessions: resolved.sessions === undefined ? undefined : new SessionManager(resolved.sessions),
       validation: resolved.minIdLength === undefined ? {} : { minIdLength: resolved.minIdLength },
+      exitTarget,
       unregisterExitHooks,
     }
     for (const name of ['transportProvider', 'storageProvider', 'offline', 'identify'] as const) {

@@ -17,7 +17,11 @@ export interface ExitHookTarget {
 }
 
 interface Entry {
-  target: ExitHookTarget
+  /**
+   * Weak: a client that is dropped without `shutdown()` (e.g. one per serverless invocation) must not
+   * be kept alive by the process-wide registry. The client holds the target strongly.
+   */
+  target: WeakRef<ExitHookTarget>
   options: ResolvedNodeOptions['exitHooks']
   clock: ResolvedNodeOptions['clock']
   flushing: boolean
@@ -44,7 +48,9 @@ export function registerExitHooks(
     registry = { entries: new Set(), beforeExit: undefined, signals: new Map() }
     registries.set(proc, registry)
   }
-  const entry: Entry = { target, options, clock, flushing: false }
+  const entry: Entry = { target: new WeakRef(target), options, clock, flushing: false }
+  for (const old of registry.entries)
+    if (old.target.deref() === undefined) registry.entries.delete(old)
   registry.entries.add(entry)
   const reg = registry
   if (options.beforeExit && reg.beforeExit === undefined) {
@@ -75,11 +81,16 @@ function detach(proc: ProcessLike, registry: Registry): void {
 
 function onBeforeExit(registry: Registry): void {
   for (const entry of registry.entries) {
-    if (!entry.options.beforeExit || entry.flushing || entry.target.pendingEvents() === 0) continue
+    const target = entry.target.deref()
+    if (target === undefined) {
+      registry.entries.delete(entry)
+      continue
+    }
+    if (!entry.options.beforeExit || entry.flushing || target.pendingEvents() === 0) continue
     entry.flushing = true
     // Not unref'd on purpose: it is what keeps the process alive while the flush runs.
     const keepAlive = entry.clock.setTimeout(() => undefined, entry.options.timeoutMs)
-    void entry.target.flush().finally(() => {
+    void target.flush().finally(() => {
       entry.clock.clearTimeout(keepAlive)
       entry.flushing = false
     })
@@ -87,9 +98,9 @@ function onBeforeExit(registry: Registry): void {
 }
 
 async function onSignal(proc: ProcessLike, registry: Registry, signal: ExitSignal): Promise<void> {
-  const targets = [...registry.entries].filter((entry) => entry.options.signals.includes(signal))
+  const entries = [...registry.entries].filter((entry) => entry.options.signals.includes(signal))
   await Promise.all(
-    targets.map((entry) => entry.target.shutdown({ timeoutMs: entry.options.timeoutMs })),
+    entries.map((entry) => entry.target.deref()?.shutdown({ timeoutMs: entry.options.timeoutMs })),
   )
   const listener = registry.signals.get(signal)
   if (listener !== undefined) proc.removeListener(signal, listener)
