@@ -71,5 +71,32 @@ export { TrackHandle } from './result.ts'
 export { type IRevenue, Revenue } from './revenue.ts'
 export type { SessionOptions } from './sessions.ts'
 export type { ClientStats } from './stats.ts'
+export {
+  createTaxonomyGuard,
+  type TaxonomyAction,
+  type TaxonomyGuard,
+  type TaxonomyReporter,
+  type TaxonomyStats,
+  type TaxonomyVerdict,
+  type TaxonomyViolation,
+} from './taxonomy/guard.ts'
+export {
+  defaultTaxonomyMode,
+  type PlanChecker,
+  resolveTaxonomyOptions,
+  TAXONOMY_MODES,
+  type TaxonomyMode,
+  type TaxonomyOptions,
+} from './taxonomy/options.ts'
+export {
+  type BindablePlan,
+  type BindOptions,
+  bindable,
+  bindTrackingPlan,
+  defineTrackingPlan,
+  type PlanClient,
+  type PlanTracker,
+  standardCatalog,
+} from './taxonomy/tracker.ts'
 export type { VerifyResult } from './verify.ts'
 export { Types }

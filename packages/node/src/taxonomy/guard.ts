@@ -11,11 +11,7 @@ import {
   type TaxonomyFinding,
   type TaxonomyRuleId,
 } from '@ampkit/protocol'
-import {
-  resolveTaxonomyOptions,
-  type TaxonomyMode,
-  type TaxonomyOptions,
-} from './options.ts'
+import { resolveTaxonomyOptions, type TaxonomyMode, type TaxonomyOptions } from './options.ts'
 
 /** What to do with an event. */
 export type TaxonomyVerdict<E> =
@@ -70,9 +66,7 @@ export interface TaxonomyGuard {
 }
 
 /** Where the guard reports violations (once per kind). */
-export interface TaxonomyReporter {
-  (violation: TaxonomyViolation): void
-}
+export type TaxonomyReporter = (violation: TaxonomyViolation) => void
 
 const CLEAN: readonly TaxonomyFinding[] = Object.freeze([])
 
@@ -96,7 +90,10 @@ export function createTaxonomyGuard(
     fixed: 0,
   }
 
-  function note(findings: readonly TaxonomyFinding[], action: (f: TaxonomyFinding) => TaxonomyAction) {
+  function note(
+    findings: readonly TaxonomyFinding[],
+    action: (f: TaxonomyFinding) => TaxonomyAction,
+  ) {
     for (const f of findings) {
       counts.violations[f.rule] = (counts.violations[f.rule] ?? 0) + 1
       const kind = `${f.rule}\u0000${f.eventType}\u0000${f.property ?? ''}`
