@@ -101,7 +101,10 @@ if (process.argv.includes(SINK_FLAG)) {
   gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const started = performance.now()
+  const yieldEvery = Number(process.env.YIELD_EVERY ?? 0)
   for (let i = 0; i < count; i++) {
+    if (yieldEvery > 0 && i % yieldEvery === 0)
+      await new Promise((resolve) => setImmediate(resolve))
     client.track(
       'Event',
       { index: i, plan: 'pro', value: i * 2 },
