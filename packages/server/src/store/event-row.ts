@@ -49,9 +49,11 @@ export interface EventRow {
  */
 export interface EventExtra {
   event_id?: number
+  /** Absent when equal to `event_time` (no clock-skew adjustment). */
   client_event_time_ms?: number
   client_upload_time_ms?: number
   server_received_time_ms?: number
+  /** Absent when equal to `server_upload_time`. */
   processed_time_ms?: number
   user_creation_time_ms?: number
   price?: number

@@ -104,7 +104,7 @@ export function toExportRecord(row: EventRow): ExportRecord {
     client_upload_time: formatExportTime(extra.client_upload_time_ms),
     server_received_time: formatExportTime(extra.server_received_time_ms),
     server_upload_time: formatExportTime(row.serverUploadTimeMs),
-    processed_time: formatExportTime(extra.processed_time_ms),
+    processed_time: formatExportTime(extra.processed_time_ms ?? row.serverUploadTimeMs),
     user_creation_time: formatExportTime(extra.user_creation_time_ms),
     event_properties: parseJson(row.eventProperties, {}),
     user_properties: parseJson(row.userProperties, {}),

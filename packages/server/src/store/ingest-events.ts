@@ -191,14 +191,18 @@ function extraOf(
   profile: UserProfile | undefined,
   context: IngestContext,
   facts: RowFacts,
+  eventMs: number,
+  uploadMs: number,
 ): string {
   // One object literal of fixed shape; JSON.stringify leaves out the undefined keys.
   const extra: { [K in keyof EventExtra]: EventExtra[K] | undefined } = {
     event_id: optNum(event.event_id),
-    client_event_time_ms: facts.clientEventTimeMs,
+    // Times equal to a typed column are left out (the export falls back to that column): fewer
+    // bytes per row is less WAL and commit work.
+    client_event_time_ms: facts.clientEventTimeMs === eventMs ? undefined : facts.clientEventTimeMs,
     client_upload_time_ms: facts.clientUploadTimeMs,
     server_received_time_ms: facts.serverReceivedTimeMs,
-    processed_time_ms: facts.processedTimeMs,
+    processed_time_ms: facts.processedTimeMs === uploadMs ? undefined : facts.processedTimeMs,
     user_creation_time_ms: facts.userCreationTimeMs ?? undefined,
     price: optNum(event.price),
     product_id: optStr(event.productId),
@@ -347,7 +351,7 @@ export function prepareEvents(
       userProperties: profile === undefined ? '{}' : book.propertiesJson(profile),
       groups: groupsJson,
       groupProperties: groupPropertiesJson,
-      extra: extraOf(event, profile, context, facts),
+      extra: extraOf(event, profile, context, facts, eventMs, uploadMs),
     })
   }
   return { rows, duplicates }

@@ -3,6 +3,19 @@
  * do the pruning). Profiles, id maps and group profiles are append-only version logs: each change
  * appends a row with a higher `version`, and the `*_current` views pick the newest row per key, so a
  * batch never updates in place. `compactVersionLogs` drops superseded rows at open.
+ *
+ * Reading it (query engine, export):
+ * - `events`: one row per stored event. Times are BIGINT ms since the epoch in UTC
+ *   (`event_time_ms` for dashboards, `server_upload_time_ms` for export hours; `epoch_ms(x)` makes a
+ *   TIMESTAMP). `amplitude_id` is the id at ingest time; a merged anonymous id stays on its old rows,
+ *   so a user's rows are `amplitude_id IN (canonical, merged…)` (`users_current.merged_amplitude_ids`).
+ *   `session_id` is -1 outside sessions. `revenue` is already price × quantity.
+ * - JSON text columns (`event_properties`, `user_properties` as of the event, `groups`,
+ *   `group_properties`, `extra`) work with `json_extract_string(col, '$.key')` / `col->>'key'`.
+ * - `toExportRecord(eventRowFromObject(row))` over `SELECT ${EVENT_SELECT_LIST}` gives the 55-key
+ *   export record.
+ * - `users_current`: the profile per (project, amplitude_id); rows with `merged_into` set are merged
+ *   anonymous profiles. `user_ids_current` / `device_ids_current` map ids to Amplitude ids.
  */
 import { EVENT_COLUMNS, sqlTypeOf } from './event-row.ts'
 
