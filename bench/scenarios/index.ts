@@ -9,12 +9,14 @@ import { outageScenario } from './outage.ts'
 import { pendingScenario } from './pending.ts'
 import type { Scenario } from './scenario.ts'
 import { serverIngestScenario } from './server-ingest.ts'
+import { taxonomyScenario } from './taxonomy.ts'
 
 export const scenarios: readonly Scenario[] = [
   burstScenario,
   memoryScenario,
   outageScenario,
   serverIngestScenario,
+  taxonomyScenario,
   pendingScenario(
     'outbox',
     'Outbox (issue 4): 200k burst with persistence, durability fsync vs OS-buffered, vs in-memory; 2-minute outage',
