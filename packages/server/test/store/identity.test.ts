@@ -121,3 +121,25 @@ describe('Amplitude ids', () => {
     await store.close()
   })
 })
+
+describe('attribution', () => {
+  it('keeps an Attribution API event without storing it as a user event', async () => {
+    const { store } = await memoryStore()
+    await store.attribution(
+      {
+        event_type: '[Adjust] Install',
+        platform: 'ios',
+        idfa: 'AEBE52E7-03EE-455A-B3C4-E57283966239',
+      },
+      context(undefined, { path: '/attribution' }),
+    )
+    expect(await exportedEvents(store)).toEqual([])
+    const kept = await store.read(async (c) =>
+      (await c.runAndReadAll('SELECT project_id, path, event FROM attributions')).getRowObjectsJS(),
+    )
+    expect(kept).toHaveLength(1)
+    expect(kept[0]!.path).toBe('/attribution')
+    expect(JSON.parse(kept[0]!.event as string)).toMatchObject({ idfa: expect.any(String) })
+    await store.close()
+  })
+})
