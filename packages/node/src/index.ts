@@ -89,6 +89,13 @@ export {
   type TaxonomyOptions,
 } from './taxonomy/options.ts'
 export {
+  pullTrackingPlan,
+  syncTrackingPlan,
+  TaxonomySyncError,
+  type TaxonomySyncOptions,
+  type TaxonomySyncReport,
+} from './taxonomy/sync.ts'
+export {
   type BindablePlan,
   type BindOptions,
   bindable,
