@@ -65,7 +65,6 @@ async function startFake(): Promise<FakeTaxonomy> {
       }
       const key = `${form.event_type}.${form.event_property ?? decodeURIComponent(name ?? '')}`
       if (req.method === 'POST') {
-        return send(400, { success: false, errors: [{ message: 'Invalid type' }] })
         if (fake.properties.has(key))
           return send(409, { success: false, errors: [{ message: 'exists' }] })
         fake.properties.set(key, form)
