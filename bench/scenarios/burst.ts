@@ -43,11 +43,17 @@ export interface BurstRaw {
   }
 }
 
-async function runBurst(
+/**
+ * One burst in a fresh worker against the shared sink. Exported for later scenarios: the outbox
+ * (issue 4) runs the same burst through ampkit with `extraOptions` such as
+ * `{ persistence: { dir, durability } }` and compares it with a plain in-memory run.
+ */
+export async function runBurst(
   context: BenchContext,
   client: ClientName,
   events: number,
   deliveryTimeoutMs: number,
+  extraOptions?: Record<string, unknown>,
 ): Promise<BurstRun> {
   const { settings } = context
   const sink = await context.sink()
@@ -62,6 +68,7 @@ async function runBurst(
     batchSize: settings.batchSize,
     yieldEvery: settings.yieldEvery,
     deliveryTimeoutMs,
+    ...(extraOptions === undefined ? {} : { extraOptions }),
   }
   const outcome = await runChild<BurstResult>('workers/burst-worker.ts', input, {
     nodeFlags: ['--expose-gc'],
