@@ -133,11 +133,16 @@ export function dedupHash(
   return hashKey(project, '-', insertId)
 }
 
-/** Revenue per the spec: price × quantity when price is given, else `revenue`. */
+/**
+ * Revenue per the spec: price × quantity when price is given, else `revenue`. The official SDKs' revenue
+ * event (`revenue_amount`, from the `Revenue` builder) carries the same facts as event properties
+ * `$price`, `$quantity` and `$revenue`; Amplitude counts those the same way.
+ */
 function revenueOf(event: WireEvent): { revenue: number | null; quantity: number | null } {
-  const price = num(event.price)
-  const quantity = num(event.quantity)
-  const revenue = num(event.revenue)
+  const props = isObject(event.event_properties) ? event.event_properties : undefined
+  const price = num(event.price) ?? num(props?.$price)
+  const quantity = num(event.quantity) ?? num(props?.$quantity)
+  const revenue = num(event.revenue) ?? num(props?.$revenue)
   if (price !== null && (revenue === null || quantity !== null)) {
     return { revenue: price * (quantity ?? 1), quantity: quantity ?? 1 }
   }

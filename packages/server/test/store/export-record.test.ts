@@ -182,6 +182,17 @@ describe('export record', () => {
       [
         { event_type: 'buy', device_id: 'device-0001', price: 2.5, quantity: 3, revenue: 100 },
         { event_type: 'buy', device_id: 'device-0001', revenue: 4 },
+        // What the SDKs' Revenue builder sends: the facts are event properties.
+        {
+          event_type: 'revenue_amount',
+          device_id: 'device-0001',
+          event_properties: { $productId: 'sku-1', $price: 19.5, $quantity: 2 },
+        },
+        {
+          event_type: 'revenue_amount',
+          device_id: 'device-0001',
+          event_properties: { $revenue: 5 },
+        },
       ],
       context(),
     )
@@ -193,6 +204,8 @@ describe('export record', () => {
     expect(revenue).toEqual([
       { revenue: 7.5, q: 3 },
       { revenue: 4, q: 1 },
+      { revenue: 39, q: 2 },
+      { revenue: 5, q: 1 },
     ])
     await store.close()
   })
