@@ -20,9 +20,11 @@ import { type ExitHookTarget, registerExitHooks } from './exit-hooks.ts'
 import type { IIdentify } from './identify.ts'
 import { type ILogger, Logger } from './logger.ts'
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from './options.ts'
+import { deadLetterWriter } from './outbox/dead-letter.ts'
+import { OutboxStore } from './outbox/outbox-store.ts'
 import { PluginTimeline } from './plugins.ts'
-import { Publisher, type ShutdownReport } from './publisher.ts'
-import { MemoryEventStore } from './queue.ts'
+import { Publisher, type PublisherDeps, type ShutdownReport } from './publisher.ts'
+import { type EventStore, MemoryEventStore } from './queue.ts'
 import { createQueuedEvent, type QueuedEvent } from './queued-event.ts'
 import { failure, MESSAGES, settle, TrackHandle } from './result.ts'
 import type { IRevenue } from './revenue.ts'
@@ -48,6 +50,8 @@ interface Ready {
   /** Held here so the exit-hook registry can hold it weakly. */
   exitTarget: ExitHookTarget
   unregisterExitHooks: () => void
+  /** The durable outbox, when `persistence` is on (and the client is not disabled). */
+  outbox: OutboxStore | undefined
 }
 
 function describeFindings(findings: readonly EventFinding[]): string {
@@ -84,6 +88,32 @@ export class AmpkitClient implements NodeClient {
     this.#optOut = resolved.optOut
     const envelope = createEnvelope(resolved.apiKey, resolved.minIdLength, resolved.library)
     const url = new URL(resolved.serverUrl)
+    const persistence = resolved.disabledBy === undefined ? resolved.persistence : undefined
+    const outbox =
+      persistence === undefined ? undefined : this.#openOutbox(resolved, envelope, persistence)
+    const store: EventStore = outbox ?? new MemoryEventStore()
+    const deps: PublisherDeps = {
+      clock: resolved.clock,
+      fetch: resolved.fetch,
+      store,
+      emitter: this.#emitter,
+      stats: this.#stats,
+      logger: resolved.loggerProvider,
+    }
+    if (resolved.deadLetterFile !== undefined) {
+      const write = deadLetterWriter(
+        resolved.deadLetterFile,
+        resolved.loggerProvider,
+        resolved.clock.now,
+      )
+      // With the outbox, a shutdown leaves events in the log for the next start: not dead.
+      deps.deadLetter =
+        outbox === undefined
+          ? write
+          : (records, settlement) => {
+              if (settlement.reason !== 'shutdown') write(records, settlement)
+            }
+    }
     const publisher = new Publisher(
       {
         apiKey: resolved.apiKey,
@@ -101,19 +131,12 @@ export class AmpkitClient implements NodeClient {
         retryBudgetMs: resolved.retryBudgetMs,
         backoff: { baseDelayMs: resolved.retryBaseDelayMs, maxDelayMs: resolved.retryMaxDelayMs },
         bound: {
-          maxQueuedEvents: resolved.maxQueuedEvents,
-          maxQueuedBytes: resolved.maxQueuedBytes,
+          maxQueuedEvents: persistence?.maxDiskEvents ?? resolved.maxQueuedEvents,
+          maxQueuedBytes: persistence?.maxDiskBytes ?? resolved.maxQueuedBytes,
           overflowPolicy: resolved.overflowPolicy,
         },
       },
-      {
-        clock: resolved.clock,
-        fetch: resolved.fetch,
-        store: new MemoryEventStore(),
-        emitter: this.#emitter,
-        stats: this.#stats,
-        logger: resolved.loggerProvider,
-      },
+      deps,
     )
     const exitTarget = {
       pendingEvents: () => publisher.held,
@@ -132,6 +155,7 @@ export class AmpkitClient implements NodeClient {
       validation: resolved.minIdLength === undefined ? {} : { minIdLength: resolved.minIdLength },
       exitTarget,
       unregisterExitHooks,
+      outbox,
     }
     for (const name of ['transportProvider', 'storageProvider', 'offline', 'identify'] as const) {
       if (options[name] !== undefined) {
@@ -252,6 +276,19 @@ export class AmpkitClient implements NodeClient {
   }
 
   /**
+   * With `persistence`: resolves `true` once every event accepted before the call is written to the
+   * outbox log with the configured durability (the group commit at the end of the current
+   * event-loop turn), `false` if that write failed (logged, retried). An event persisted this way is
+   * delivered after a crash and restart. Without `persistence` (or before `init()`), resolves
+   * `false` at once: nothing is persisted.
+   */
+  persisted(): Promise<boolean> {
+    const outbox = this.#ready?.outbox
+    if (outbox === undefined) return Promise.resolve(false)
+    return this.#chain.then(() => outbox.persisted())
+  }
+
+  /**
    * Stops timers, refuses new events, delivers what it holds within `timeoutMs` and fails the rest
    * (reason `shutdown`), aborting requests still in flight. Safe to call more than once.
    */
@@ -261,6 +298,8 @@ export class AmpkitClient implements NodeClient {
     ready.unregisterExitHooks()
     await this.#chain
     const report = await ready.publisher.shutdown(options.timeoutMs ?? 30_000)
+    // Events failed by the deadline stay unacknowledged in the log: the next start sends them.
+    ready.outbox?.close()
     await this.#plugins.teardown()
     return report
   }
@@ -268,7 +307,11 @@ export class AmpkitClient implements NodeClient {
   /** Counters: tracked, delivered, retried, dropped by reason, queued, in flight. */
   stats(): ClientStats {
     const ready = this.#ready
-    if (ready !== undefined) return ready.publisher.stats()
+    if (ready !== undefined) {
+      const stats = ready.publisher.stats()
+      if (ready.outbox !== undefined) stats.outbox = ready.outbox.stats()
+      return stats
+    }
     const stats = this.#stats
     return {
       tracked: stats.tracked,
@@ -328,6 +371,39 @@ export class AmpkitClient implements NodeClient {
       timeoutMs: options.requestTimeoutMillis,
       operation: `POST ${new URL(options.serverUrl).pathname}`,
     })
+  }
+
+  /** Opens the outbox, reporting what it recovered or had to skip (logger and `outbox` event). */
+  #openOutbox(
+    resolved: ResolvedNodeOptions,
+    envelope: Envelope,
+    persistence: NonNullable<ResolvedNodeOptions['persistence']>,
+  ): OutboxStore {
+    const logger = resolved.loggerProvider
+    const emitter = this.#emitter
+    const outbox = OutboxStore.open(
+      persistence,
+      {
+        onCorruption: (c) => {
+          const message = `outbox: skipped ${c.bytes} ${c.kind} byte(s) of ${c.file} at offset ${c.offset}`
+          logger.warn(message)
+          emitter.emit('outbox', { kind: c.kind, message, file: c.file, bytes: c.bytes })
+        },
+        onWriteError: (error) => {
+          const message = `outbox: write to ${persistence.dir} failed: ${String(error)}`
+          logger.error(message)
+          emitter.emit('outbox', { kind: 'write_error', message })
+        },
+      },
+      envelope.eventHeadExtraBytes,
+    )
+    const recovered = outbox.stats().recoveredEvents
+    if (recovered > 0) {
+      const message = `outbox: replaying ${recovered} event(s) left by an earlier process in ${persistence.dir}`
+      logger.log(message)
+      emitter.emit('outbox', { kind: 'recovered', message, events: recovered })
+    }
+    return outbox
   }
 
   #config(): NodeConfig {

@@ -48,12 +48,31 @@ export interface DropInfo {
   insertIds: string[]
 }
 
+/** Something the durable outbox reports (never an event loss it could avoid: a skipped record is named). */
+export interface OutboxInfo {
+  /**
+   * `recovered`: events of an earlier process were found and will be replayed; `torn`: a segment
+   * ends inside a record (a write cut short by a crash), skipped; `corrupt`: a checksum mismatch,
+   * the bytes up to the next valid record skipped; `write_error`: a write failed (retried at the
+   * next commit).
+   */
+  kind: 'recovered' | 'torn' | 'corrupt' | 'write_error'
+  message: string
+  /** The file concerned. */
+  file?: string
+  /** Bytes skipped (torn, corrupt). */
+  bytes?: number
+  /** Events (recovered). */
+  events?: number
+}
+
 /** Event name → listener argument. */
 export interface ClientEventMap {
   request: RequestInfo
   response: ResponseInfo
   retry: RetryInfo
   drop: DropInfo
+  outbox: OutboxInfo
 }
 
 /** A listener. */

@@ -18,6 +18,8 @@ export interface EnvironmentSettings {
   flushIntervalMs?: number
   batchSize?: number
   requestTimeoutMs?: number
+  /** `AMPLITUDE_OUTBOX_DIR`, unchecked (the outbox options validate it). */
+  outboxDir?: string
   /** Why the client is disabled, when it is. */
   disabledBy?: string
 }
@@ -89,6 +91,9 @@ export function readEnvironment(env: Environment): EnvironmentSettings {
   if (batch !== undefined) settings.batchSize = batch
   const timeout = integer(env, 'AMPLITUDE_TIMEOUT', 1, 600_000)
   if (timeout !== undefined) settings.requestTimeoutMs = timeout
+
+  const outboxDir = value(env, 'AMPLITUDE_OUTBOX_DIR')
+  if (outboxDir !== undefined) settings.outboxDir = outboxDir
 
   const disabled = flag(env, 'AMPLITUDE_DISABLED')
   const forced = flag(env, 'AMPLITUDE_FORCE_ENABLE')

@@ -43,6 +43,7 @@ export {
 export type {
   ClientEventMap,
   DropInfo,
+  OutboxInfo,
   RequestInfo,
   ResponseInfo,
   RetryInfo,
@@ -65,6 +66,15 @@ export {
   type NodeOptions,
   resolveNodeOptions,
 } from './options.ts'
+export {
+  type DeadLetter,
+  type ReplayOptions,
+  type ReplayReport,
+  replayDeadLetters,
+} from './outbox/dead-letter.ts'
+export { OutboxError } from './outbox/errors.ts'
+export type { DeadLetterOptions, Durability, PersistenceOptions } from './outbox/options.ts'
+export type { OutboxCorruption, OutboxStats } from './outbox/outbox-store.ts'
 export type { ShutdownReport } from './publisher.ts'
 export type { OverflowPolicy } from './queue.ts'
 export { TrackHandle } from './result.ts'

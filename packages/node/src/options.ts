@@ -17,6 +17,13 @@ import { ConfigError } from './errors.ts'
 import type { IngestionMetadata, Plan } from './event-types.ts'
 import { LIBRARY } from './library.ts'
 import { type ILogger, Logger, LogLevel } from './logger.ts'
+import {
+  type DeadLetterOptions,
+  type PersistenceOptions,
+  type ResolvedPersistence,
+  resolveDeadLetter,
+  resolvePersistence,
+} from './outbox/options.ts'
 import type { OverflowPolicy } from './queue.ts'
 import type { SessionOptions } from './sessions.ts'
 import type { Clock, TimerHandle } from './timers.ts'
@@ -139,6 +146,16 @@ export interface NodeOptions {
   overflowPolicy?: OverflowPolicy
   /** Assign `session_id` per device/user, ended by inactivity. @default false */
   sessions?: boolean | SessionOptions
+  /**
+   * The durable outbox (issue 4): accepted events are logged on disk and replayed after a restart
+   * until delivered or failed for good. With it, `maxDiskBytes`/`maxDiskEvents` replace
+   * `maxQueuedBytes`/`maxQueuedEvents` as the bound (same `overflowPolicy`), and memory holds only a
+   * window of events. `false` turns off `AMPLITUDE_OUTBOX_DIR`. See `PersistenceOptions`.
+   * @default off, or `{ dir: AMPLITUDE_OUTBOX_DIR }` when that variable is set
+   */
+  persistence?: PersistenceOptions | false
+  /** Append events that failed for good to this NDJSON file (`replayDeadLetters()`). @default off */
+  deadLetter?: DeadLetterOptions
   /** Flush on exit. `true`: beforeExit, SIGTERM and SIGINT. @default { beforeExit: true } */
   exitHooks?: boolean | ExitHookOptions
   /** Environment to read `AMPLITUDE_*` from. @default process.env */
@@ -177,6 +194,8 @@ export interface ResolvedNodeOptions {
   maxQueuedBytes: number
   overflowPolicy: OverflowPolicy
   sessions: Required<SessionOptions> | undefined
+  persistence: ResolvedPersistence | undefined
+  deadLetterFile: string | undefined
   exitHooks: Required<ExitHookOptions>
   library: string
   clock: Clock
@@ -310,13 +329,17 @@ export function resolveNodeOptions(
     random: hooks.random ?? Math.random,
   }
 
+  const maxInFlightRequests =
+    number('maxInFlightRequests', options.maxInFlightRequests, { min: 1, max: 64 }) ?? 4
+  const cappedQueueSize = Math.min(flushQueueSize, MAX_EVENTS_PER_REQUEST)
+
   return {
     apiKey: apiKey ?? '',
     disabledBy: env.disabledBy,
     serverUrl,
     serverZone,
     useBatch,
-    flushQueueSize: Math.min(flushQueueSize, MAX_EVENTS_PER_REQUEST),
+    flushQueueSize: cappedQueueSize,
     flushIntervalMillis:
       number('flushIntervalMillis', options.flushIntervalMillis, { min: 0 }) ??
       env.flushIntervalMs ??
@@ -333,8 +356,7 @@ export function resolveNodeOptions(
     instanceName: options.instanceName ?? '$default_instance',
     plan: options.plan,
     ingestionMetadata: options.ingestionMetadata,
-    maxInFlightRequests:
-      number('maxInFlightRequests', options.maxInFlightRequests, { min: 1, max: 64 }) ?? 4,
+    maxInFlightRequests,
     maxBatchBytes:
       number('maxBatchBytes', options.maxBatchBytes, { min: 1024, max: requestLimit }) ??
       requestLimit,
@@ -348,6 +370,12 @@ export function resolveNodeOptions(
       number('maxQueuedBytes', options.maxQueuedBytes, { min: 1024 }) ?? 1_073_741_824,
     overflowPolicy,
     sessions,
+    persistence: resolvePersistence(
+      options.persistence,
+      env.outboxDir,
+      cappedQueueSize * maxInFlightRequests,
+    ),
+    deadLetterFile: resolveDeadLetter(options.deadLetter),
     exitHooks: {
       beforeExit: hookOptions.beforeExit ?? true,
       signals,

@@ -70,6 +70,8 @@ export interface PublisherDeps {
   emitter: TypedEmitter<ClientEventMap>
   stats: Stats
   logger: ILogger
+  /** Receives every event failed for good (the dead-letter file), except skips the caller asked for. */
+  deadLetter?: (records: readonly QueuedEvent[], settlement: Settlement) => void
 }
 
 interface InFlight {
@@ -163,6 +165,14 @@ export class Publisher {
     this.#deps = deps
     this.#store = deps.store
     this.#originMs = deps.clock.now()
+    // A durable store opens with the events an earlier process left unacknowledged: they are held
+    // (bounds, barriers) and sent at once.
+    if (this.#store.length > 0) {
+      this.#held = this.#store.length
+      this.#heldBytes = this.#store.bytes
+      this.#drainRequested = true
+      startTimer(deps.clock, () => this.#pump(), 0)
+    }
   }
 
   /** Events accepted and not settled yet. */
@@ -356,7 +366,11 @@ export class Publisher {
           this.#park,
         )
         if (throttled) this.#armThrottleTimer()
-        if (batch.length === 0) continue
+        if (batch.length === 0) {
+          // All taken events were parked (go on), or the store pauses handing out events (stop).
+          if (store.peek() === undefined) break
+          continue
+        }
       }
       this.#send(batch)
     }
@@ -678,6 +692,7 @@ export class Publisher {
   /** Settles one event and updates the holdings and barriers. */
   #finish(record: QueuedEvent, settlement: Settlement): void {
     if (!settle(record, settlement)) return
+    this.#store.release?.(record, settlement)
     this.#held--
     this.#heldBytes -= record.bytes
     if (this.#barriers.length === 0) return
@@ -709,6 +724,9 @@ export class Publisher {
       else settle(record, settlement)
     }
     stats.drop(reason, records.length)
+    if (this.#deps.deadLetter !== undefined && !QUIET_REASONS.has(reason)) {
+      this.#deps.deadLetter(records, settlement)
+    }
     // Overflow under sustained load would log once per event; the first one is a warning, the
     // rest are counted in stats and emitted.
     if (QUIET_REASONS.has(reason)) {

@@ -5,7 +5,7 @@
  * are decided by `admit()`, a pure function, so the policy is tested without a client.
  */
 import { Deque } from './deque.ts'
-import type { QueuedEvent } from './queued-event.ts'
+import type { QueuedEvent, Settlement } from './queued-event.ts'
 
 /** FIFO storage of events that are ready to send. */
 export interface EventStore {
@@ -19,8 +19,13 @@ export interface EventStore {
   unshift(record: QueuedEvent): void
   /** Removes and returns the oldest event. */
   shift(): QueuedEvent | undefined
-  /** The oldest event, left in place. */
+  /**
+   * The oldest event, left in place. A store may return `undefined` while it still holds events
+   * (the outbox does while its memory window is full); batching then pauses until `release()`.
+   */
   peek(): QueuedEvent | undefined
+  /** Called once per event taken from this store when the event is settled (the outbox acknowledges it). */
+  release?(record: QueuedEvent, settlement: Settlement): void
 }
 
 /** The default store: a ring buffer in memory. */

@@ -3,6 +3,7 @@
  * fields); `snapshot()` copies them.
  */
 import type { DropReason } from './event-types.ts'
+import type { OutboxStats } from './outbox/outbox-store.ts'
 
 /** A point-in-time copy of the counters. */
 export interface ClientStats {
@@ -26,6 +27,8 @@ export interface ClientStats {
   inFlightRequests: number
   /** Requests sent. */
   requests: number
+  /** The durable outbox's figures, when `persistence` is on. */
+  outbox?: OutboxStats
 }
 
 /** The live counters. */
