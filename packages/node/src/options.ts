@@ -80,7 +80,8 @@ export interface NodeOptions {
   flushIntervalMillis?: number
   /**
    * Failed sends after which an event fails for good (5xx, timeouts, network errors, 429). 0 means
-   * the default, as in the official SDK. @default 12
+   * the default, as in the official SDK. @default 12; with `persistence`, no limit (the time budget
+   * and the disk bound apply)
    */
   flushMaxRetries?: number
   /**
@@ -136,7 +137,10 @@ export interface NodeOptions {
   retryBaseDelayMs?: number
   /** Largest retry delay before jitter, in ms. @default 30000 */
   retryMaxDelayMs?: number
-  /** Time after an event's first failed send after which it fails for good, in ms. @default 600000 */
+  /**
+   * Time after an event's first failed send after which it fails for good, in ms.
+   * @default 600000 (10 min); with `persistence`, 604800000 (7 days)
+   */
   retryBudgetMs?: number
   /** Events held (queued, in flight, in backoff) before `overflowPolicy` applies. @default 2000000 */
   maxQueuedEvents?: number
@@ -275,8 +279,19 @@ export function resolveNodeOptions(
     number('flushQueueSize', options.flushQueueSize, { min: 0 }) ||
     env.batchSize ||
     MAX_EVENTS_PER_REQUEST
+  const maxInFlightRequests =
+    number('maxInFlightRequests', options.maxInFlightRequests, { min: 1, max: 64 }) ?? 4
+  const cappedQueueSize = Math.min(flushQueueSize, MAX_EVENTS_PER_REQUEST)
+  const persistence = resolvePersistence(
+    options.persistence,
+    env.outboxDir,
+    cappedQueueSize * maxInFlightRequests,
+  )
+  // With the outbox, an outage ends only when the disk bound is reached, not after 12 retries or
+  // 10 minutes: keeping events through long outages is what the outbox is for.
   const flushMaxRetries =
-    number('flushMaxRetries', options.flushMaxRetries, { min: 0, max: 1000 }) || 12
+    number('flushMaxRetries', options.flushMaxRetries, { min: 0, max: 1000 }) ||
+    (persistence === undefined ? 12 : Number.MAX_SAFE_INTEGER)
 
   const logLevel = (number('logLevel', options.logLevel, { min: 0, max: 4 }) ??
     LogLevel.Warn) as LogLevel
@@ -329,10 +344,6 @@ export function resolveNodeOptions(
     random: hooks.random ?? Math.random,
   }
 
-  const maxInFlightRequests =
-    number('maxInFlightRequests', options.maxInFlightRequests, { min: 1, max: 64 }) ?? 4
-  const cappedQueueSize = Math.min(flushQueueSize, MAX_EVENTS_PER_REQUEST)
-
   return {
     apiKey: apiKey ?? '',
     disabledBy: env.disabledBy,
@@ -364,17 +375,15 @@ export function resolveNodeOptions(
     gzipMinBytes: number('gzipMinBytes', options.gzipMinBytes, { min: 0 }) ?? 2048,
     retryBaseDelayMs: number('retryBaseDelayMs', options.retryBaseDelayMs, { min: 1 }) ?? 1000,
     retryMaxDelayMs: number('retryMaxDelayMs', options.retryMaxDelayMs, { min: 1 }) ?? 30_000,
-    retryBudgetMs: number('retryBudgetMs', options.retryBudgetMs, { min: 1 }) ?? 600_000,
+    retryBudgetMs:
+      number('retryBudgetMs', options.retryBudgetMs, { min: 1 }) ??
+      (persistence === undefined ? 600_000 : 604_800_000),
     maxQueuedEvents: number('maxQueuedEvents', options.maxQueuedEvents, { min: 1 }) ?? 2_000_000,
     maxQueuedBytes:
       number('maxQueuedBytes', options.maxQueuedBytes, { min: 1024 }) ?? 1_073_741_824,
     overflowPolicy,
     sessions,
-    persistence: resolvePersistence(
-      options.persistence,
-      env.outboxDir,
-      cappedQueueSize * maxInFlightRequests,
-    ),
+    persistence,
     deadLetterFile: resolveDeadLetter(options.deadLetter),
     exitHooks: {
       beforeExit: hookOptions.beforeExit ?? true,

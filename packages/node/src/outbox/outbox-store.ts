@@ -51,10 +51,12 @@ const READ_CHUNK_BYTES = 1 << 20
 const SEGMENT_NAME = /^seg-(\d{10})\.(log|ack)$/
 
 /**
- * What a handle reports for an event that left the memory window for the disk before anyone asked
- * for its promise: it is durably queued (as far as `durability` says once committed), and its
- * delivery is reported through `stats()`, the emitter and the dead-letter file. Handles whose
- * promise was requested before that point resolve at delivery as usual.
+ * What a handle reports for an event that went to disk only (the memory window was full) and whose
+ * promise nobody requested by the end of the event-loop turn that tracked it (the group commit):
+ * it is persisted with the configured durability, and its delivery is reported through `stats()`,
+ * the `drop` event and the dead-letter file. A promise requested in the same turn (as in
+ * `await track(...).promise`) resolves at delivery as usual; keeping every record for a late reader
+ * would grow memory with the queue, which is what the outbox avoids.
  */
 export const PERSISTED: Settlement = {
   code: 202,
@@ -170,6 +172,12 @@ export class OutboxStore implements EventStore {
   readonly #positions = new Map<QueuedEvent, number>()
   /** Records spilled to disk whose promise a caller already holds, by position. */
   readonly #retained = new Map<number, QueuedEvent>()
+  /**
+   * Records spilled in this event-loop turn and their positions: at the group commit, those whose
+   * promise was requested meanwhile (`track(...).promise`) are retained, the others settle PERSISTED.
+   */
+  #spilled: QueuedEvent[] = []
+  #spilledPositions: number[] = []
   #outstanding = 0
   #diskCount = 0
   #diskBytes = 0
@@ -273,10 +281,9 @@ export class OutboxStore implements EventStore {
     this.#ownDiskCount++
     this.#diskCount++
     this.#diskBytes += record.bytes
-    if (record.resolve !== undefined) {
-      record.json = ''
-      this.#retained.set(position, record)
-    } else settle(record, PERSISTED)
+    record.json = ''
+    this.#spilled.push(record)
+    this.#spilledPositions.push(position)
   }
 
   unshift(record: QueuedEvent): void {
@@ -350,6 +357,7 @@ export class OutboxStore implements EventStore {
         this.#committed += this.#pendingLength
         this.#pendingLength = 0
         this.#stats.commits++
+        if (this.#spilled.length > 0) this.#settleSpilled()
         if (this.#pending.length > 1 << 22) this.#pending = Buffer.allocUnsafe(1 << 16)
       } catch (error) {
         // Positional writes: the retry at the next commit rewrites the same bytes.
@@ -389,6 +397,18 @@ export class OutboxStore implements EventStore {
       diskEvents: this.#diskCount,
       memoryEvents: this.#mem.length + this.#outstanding,
       ...this.#stats,
+    }
+  }
+
+  #settleSpilled(): void {
+    const records = this.#spilled
+    const positions = this.#spilledPositions
+    this.#spilled = []
+    this.#spilledPositions = []
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as QueuedEvent
+      if (record.resolve !== undefined) this.#retained.set(positions[i] as number, record)
+      else settle(record, PERSISTED)
     }
   }
 
