@@ -6,6 +6,7 @@
 import { burstScenario } from './burst.ts'
 import { memoryScenario } from './memory.ts'
 import { outageScenario } from './outage.ts'
+import { outboxScenario } from './outbox.ts'
 import { pendingScenario } from './pending.ts'
 import type { Scenario } from './scenario.ts'
 import { serverIngestScenario } from './server-ingest.ts'
@@ -17,11 +18,7 @@ export const scenarios: readonly Scenario[] = [
   outageScenario,
   serverIngestScenario,
   taxonomyScenario,
-  pendingScenario(
-    'outbox',
-    'Outbox (issue 4): 200k burst with persistence, durability fsync vs OS-buffered, vs in-memory; 2-minute outage',
-    'not implemented yet: add scenarios/outbox.ts once @ampkit/node has `persistence: { dir }` (target: OS-buffered ≤ 2x the in-memory burst)',
-  ),
+  outboxScenario,
   pendingScenario(
     'import-export',
     'Import/export throughput (issue 7)',
