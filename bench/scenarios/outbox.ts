@@ -66,7 +66,7 @@ async function burst(context: BenchContext, variant: Variant): Promise<BurstRun>
 
 async function outage(context: BenchContext, outageMs: number): Promise<OutageRaw> {
   const { settings } = context
-  const events = 20_000
+  const events = 100_000
   const dir = mkdtempSync(join(tmpdir(), 'ampkit-bench-outbox-outage-'))
   const sink = await startSink()
   try {
