@@ -12,6 +12,13 @@ import { OutboxError } from './errors.ts'
 
 export const LOCK_FILE = 'LOCK'
 
+/**
+ * Directories locked by this process. A lock file holding this process's own pid is either another
+ * client of this process (refused) or left by an earlier process that had the same pid, as happens
+ * when a container restarts and its application is pid 1 again (taken over).
+ */
+const heldHere = new Set<string>()
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -43,11 +50,12 @@ export function acquireLock(dir: string): () => void {
         continue
       }
       // A lock file without a pid is a crash between create and write (the pid is written at once).
-      if (Number.isInteger(owner) && owner > 0 && (owner === process.pid || alive(owner))) {
+      const self = owner === process.pid
+      if (Number.isInteger(owner) && owner > 0 && (self ? heldHere.has(dir) : alive(owner))) {
         throw new OutboxError(
           'E_OUTBOX_LOCKED',
           dir,
-          `open outbox failed: ${dir} is in use by process ${owner}${owner === process.pid ? ' (this process: another client)' : ''}; one client per outbox directory (delete ${path} only if that process is not an ampkit client)`,
+          `open outbox failed: ${dir} is in use by process ${owner}${self ? ' (this process: another client)' : ''}; one client per outbox directory (delete ${path} only if that process is not an ampkit client)`,
         )
       }
       try {
@@ -59,10 +67,12 @@ export function acquireLock(dir: string): () => void {
     }
     writeSync(fd, `${process.pid}\n`)
     closeSync(fd)
+    heldHere.add(dir)
     let released = false
     return () => {
       if (released) return
       released = true
+      heldHere.delete(dir)
       try {
         unlinkSync(path)
       } catch {

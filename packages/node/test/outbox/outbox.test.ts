@@ -177,6 +177,37 @@ describe('the outbox', () => {
     expect(second.stats().outbox).toMatchObject({ corruptRegions: 1 })
   })
 
+  it('follows the same delivery rules: a 400 index list fails one event for good, a 413 splits, and neither is replayed', async () => {
+    server.enqueue(
+      {
+        status: 400,
+        body: {
+          code: 400,
+          error: 'Invalid field values',
+          events_with_invalid_fields: { time: [1] },
+        },
+      },
+      { status: 413, body: { code: 413, error: 'Payload too large' } },
+    )
+    const file = join(dir, 'dead.ndjson')
+    const client = open({ flushIntervalMillis: 60_000, deadLetter: { file } })
+    const handles = [0, 1, 2, 3].map((i) =>
+      client.track(`E${i}`, undefined, { user_id: 'user-00001' }),
+    )
+    await client.flush().promise
+    expect((await Promise.all(handles.map((h) => h.promise))).map((r) => r.code)).toEqual([
+      200, 400, 200, 200,
+    ])
+    expect(server.accepted.map((e) => e.event_type).sort()).toEqual(['E0', 'E2', 'E3'])
+    expect(readFileSync(file, 'utf8')).toContain('"reason":"invalid_event"')
+    await client.shutdown()
+    clients.splice(clients.indexOf(client), 1)
+    const again = open()
+    await again.flush().promise
+    expect(again.stats().outbox?.recoveredEvents).toBe(0)
+    expect(server.accepted).toHaveLength(3)
+  })
+
   it('refuses a second client on the same directory with a clear error', () => {
     open()
     expect(() => open()).toThrow(/in use by process \d+/)
