@@ -17,6 +17,8 @@ export interface SinkStats {
   lastEventAtMs?: number
   /** Wall-clock ms when the distinct count reached the awaited target. */
   reachedAtMs?: number
+  /** The sink process's CPU (user + system) since the last reset, in ms. */
+  cpuMs: number
   timedOut?: boolean
 }
 

@@ -197,7 +197,18 @@ function burstTables(raw: BurstRaw, context: BenchContext): Table[] {
   const rows = raw.runs.map((run): string[] => {
     const result = run.result
     if (result === undefined) {
-      return [run.client, fmt.count(run.events), '—', '—', '—', '—', '—', '—', run.failure ?? '']
+      return [
+        run.client,
+        fmt.count(run.events),
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        '—',
+        run.failure ?? '',
+      ]
     }
     const wall = result.wallMs
     return [
@@ -206,6 +217,7 @@ function burstTables(raw: BurstRaw, context: BenchContext): Table[] {
       result.timedOut ? `>${fmt.seconds(settings.officialDeliveryTimeoutMs)}` : fmt.seconds(wall),
       wall === undefined ? '—' : fmt.rate((run.events / wall) * 1_000),
       fmt.seconds(result.cpuMs),
+      fmt.seconds(result.sinkCpuMs),
       fmt.megabytes(result.peakRssBytes),
       fmt.megabytes(result.rssBeforeBytes),
       fmt.count(result.requests),
@@ -224,6 +236,7 @@ function burstTables(raw: BurstRaw, context: BenchContext): Table[] {
       'wall s',
       'events/s',
       'CPU s',
+      'sink CPU s',
       'peak RSS',
       'RSS before',
       'requests',
@@ -231,7 +244,7 @@ function burstTables(raw: BurstRaw, context: BenchContext): Table[] {
     ],
     rows,
     notes: [
-      `wall = first track() → sink received the last distinct event; CPU = the client process (user+system) over that span.`,
+      `wall = first track() → sink received the last distinct event; CPU = the client process (user+system) over that span; sink CPU = the sink's over the run.`,
       `floor and ampkit: fastest of ${settings.repeats} runs (every attempt is in the JSON); official: 1 run.`,
       `track() loop yields to the event loop every ${settings.yieldEvery} calls; RSS before = after init, before the loop (includes the tsx loader).`,
       `floor: JSON.stringify of ${settings.batchSize}-event batches, 4 requests in flight, fetch keep-alive, no gzip.`,

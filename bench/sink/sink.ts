@@ -37,6 +37,8 @@ class Counts {
   lastNewDistinctAtMs: number | undefined
   /** When the distinct count reached the current wait target. */
   reachedAtMs: number | undefined
+  /** The sink's own CPU since the last reset: shows whether the sink, not the client, was the limit. */
+  readonly cpuAtReset = process.cpuUsage()
 
   get distinct(): number {
     return this.insertIds.size + this.eventsWithoutInsertId
@@ -56,8 +58,14 @@ class Counts {
       firstEventAtMs: this.firstEventAtMs,
       lastEventAtMs: this.lastEventAtMs,
       reachedAtMs: this.reachedAtMs,
+      cpuMs: cpuMsSince(this.cpuAtReset),
     }
   }
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1_000
 }
 
 let counts = new Counts()

@@ -33,6 +33,8 @@ export interface BurstResult {
   trackLoopMs: number
   flushReturnedMs: number
   cpuMs: number
+  /** The sink's CPU over the run: when it nears the wall time, the sink was the bottleneck. */
+  sinkCpuMs: number
   rssBeforeBytes: number
   peakRssBytes: number
   delivered: number
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     trackLoopMs,
     flushReturnedMs,
     cpuMs: (cpu.user + cpu.system) / 1_000,
+    sinkCpuMs: sink.cpuMs,
     rssBeforeBytes,
     peakRssBytes,
     delivered: sink.distinct,
