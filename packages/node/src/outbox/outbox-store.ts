@@ -193,6 +193,13 @@ export class OutboxStore implements EventStore {
   #chunkLength = 0
   #chunkSegment = -1
   #closed = false
+  /**
+   * `process.exit()` skips the end of the event-loop turn: the pending group commit is written from
+   * the `exit` event instead (synchronous writes are allowed there).
+   */
+  readonly #onExit = (): void => {
+    if (!this.#closed) this.commit()
+  }
 
   readonly #stats = {
     recoveredEvents: 0,
@@ -241,6 +248,7 @@ export class OutboxStore implements EventStore {
         cause: error,
       })
     }
+    process.on('exit', store.#onExit)
     return store
   }
 
@@ -378,6 +386,7 @@ export class OutboxStore implements EventStore {
     if (this.#closed) return
     this.commit()
     this.#closed = true
+    process.removeListener('exit', this.#onExit)
     if (this.#fd >= 0) closeSync(this.#fd)
     this.#fd = -1
     this.#closeReadFd()

@@ -122,6 +122,32 @@ describe('the outbox across SIGKILL', () => {
     }
   }, 60_000)
 
+  it('keeps events tracked just before process.exit() in the same turn', async () => {
+    const { child, lines } = startChild([dir, 'http://127.0.0.1:9/2/httpapi', 'os', 'x', 'exit'])
+    await new Promise((resolve) => child.once('exit', resolve))
+    const tracked = (lines.find((line) => line.startsWith('tracked ')) ?? '')
+      .slice('tracked '.length)
+      .split(' ')
+      .map((pair) => pair.split('=')[1])
+    expect(tracked).toHaveLength(25)
+    const server = await TestServer.start()
+    try {
+      const client = createInstance()
+      client.init('crash-test-key-0001', {
+        serverUrl: server.url,
+        env: {},
+        exitHooks: false,
+        logLevel: LogLevel.None,
+        persistence: { dir },
+      })
+      await client.flush().promise
+      await client.shutdown()
+      expect(server.accepted.map((event) => event.insert_id)).toEqual(tracked)
+    } finally {
+      await server.close()
+    }
+  }, 20_000)
+
   it('refuses a second process on the same directory, and takes over the lock once the owner is dead', async () => {
     const { child, ready } = startChild([dir, 'http://127.0.0.1:9/2/httpapi', 'os', '0', 'hold'])
     await ready
