@@ -136,32 +136,64 @@ function appendValue(appender: DuckDBAppender, kind: Kind, value: unknown): void
 class AppenderCache {
   readonly #connection: DuckDBConnection
   readonly #appenders = new Map<string, DuckDBAppender>()
+  /** Tables appended to since the last flush. */
+  readonly #dirty = new Set<DuckDBAppender>()
 
   constructor(connection: DuckDBConnection) {
     this.#connection = connection
   }
 
-  async get(table: string): Promise<DuckDBAppender> {
-    let appender = this.#appenders.get(table)
-    if (appender === undefined) {
-      appender = await this.#connection.createAppender(table)
-      this.#appenders.set(table, appender)
+  /** Creates every appender a write batch may use (once; again after `reset`). */
+  async openAll(): Promise<void> {
+    for (const table of APPENDER_TABLES) {
+      if (!this.#appenders.has(table)) {
+        this.#appenders.set(table, await this.#connection.createAppender(table))
+      }
     }
+  }
+
+  #get(table: string): DuckDBAppender {
+    const appender = this.#appenders.get(table)
+    if (appender === undefined) throw new Error(`no appender for ${table} (openAll not called)`)
     return appender
   }
 
-  async appendRows(table: string, kinds: readonly Kind[], rows: unknown[][]): Promise<void> {
+  /** Appends one job's rows (flushed together by `flushAll`). */
+  appendBatch(batch: WriteBatch): void {
+    if (batch.events.length > 0) {
+      const appender = this.#get('events')
+      for (const row of batch.events) {
+        for (const column of EVENT_COLUMNS) appendValue(appender, column.kind, row[column.key])
+        appender.endRow()
+      }
+      this.#dirty.add(appender)
+    }
+    this.#appendRows('users', USER_KINDS, batch.users)
+    this.#appendRows('user_ids', ID_MAP_KINDS, batch.userIds)
+    this.#appendRows('device_ids', ID_MAP_KINDS, batch.deviceIds)
+    this.#appendRows('group_profiles', GROUP_KINDS, batch.groups)
+    this.#appendRows('attributions', ATTRIBUTION_KINDS, batch.attributions)
+  }
+
+  #appendRows(table: string, kinds: readonly Kind[], rows: unknown[][]): void {
     if (rows.length === 0) return
-    const appender = await this.get(table)
+    const appender = this.#get(table)
     for (const row of rows) {
       for (let i = 0; i < kinds.length; i++) appendValue(appender, kinds[i]!, row[i])
       appender.endRow()
     }
-    appender.flushSync()
+    this.#dirty.add(appender)
+  }
+
+  /** Flushes every appender used since the last flush into the open transaction. */
+  flushAll(): void {
+    for (const appender of this.#dirty) appender.flushSync()
+    this.#dirty.clear()
   }
 
   /** Drops every appender (after a failure, or before closing the connection). */
   reset(): void {
+    this.#dirty.clear()
     for (const appender of this.#appenders.values()) {
       try {
         appender.clear()
@@ -173,6 +205,15 @@ class AppenderCache {
     this.#appenders.clear()
   }
 }
+
+const APPENDER_TABLES = [
+  'events',
+  'users',
+  'user_ids',
+  'device_ids',
+  'group_profiles',
+  'attributions',
+]
 
 function kindOfSqlType(type: string): Kind {
   if (type === 'BIGINT') return 'bigint'
@@ -200,15 +241,6 @@ function formatDate(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().slice(0, 10)
 }
 
-function mergeBatch(into: WriteBatch, from: WriteBatch): void {
-  for (const key of Object.keys(from) as (keyof WriteBatch)[]) {
-    const rows = from[key] as unknown[]
-    if (rows.length === 0) continue
-    if (into[key].length === 0) into[key] = rows as never
-    else for (const row of rows) (into[key] as unknown[]).push(row)
-  }
-}
-
 function emptyBatch(): WriteBatch {
   return { events: [], users: [], userIds: [], deviceIds: [], groups: [], attributions: [] }
 }
@@ -233,8 +265,6 @@ class DuckDbStoreImpl implements DuckDbStore {
   #closed = false
   /** Set when the state could not be reloaded after a failure; every later call fails. */
   #broken: unknown = undefined
-  /** Bumped on every reload: a job prepared against an older state is prepared again. */
-  #generation = 0
 
   constructor(
     instance: DuckDBInstance,
@@ -358,7 +388,6 @@ class DuckDbStoreImpl implements DuckDbStore {
   }
 
   async #reload(): Promise<void> {
-    this.#generation++
     await this.#loadState()
   }
 
@@ -431,75 +460,94 @@ class DuckDbStoreImpl implements DuckDbStore {
   }
 
   /**
-   * Prepares `first` and the write jobs queued right behind it (group commit: one transaction for
-   * requests that arrived together, up to `MAX_GROUP_EVENTS` rows). When a preparation throws, that
-   * job is rejected, the others go back to the front of the queue and the state is reloaded.
+   * Writes `first` and the write jobs queued right behind it in one transaction (group commit, up to
+   * `MAX_GROUP_EVENTS` rows) on the next writer connection, once that connection's previous COMMIT
+   * has settled. Each job is prepared against the in-memory state only now, inside the open
+   * transaction, and its rows go to the appender at once: prepared rows die young instead of
+   * waiting for a commit (measured: less GC), and a job is never prepared against a stale state.
+   * The COMMIT runs on a DuckDB thread while the next group is prepared on the other connection.
    */
-  #prepareGroup(first: WriteJob): { jobs: WriteJob[]; results: unknown[]; batch: WriteBatch } {
+  async #runWrite(first: WriteJob): Promise<void> {
+    const w = this.#nextWriter
+    this.#nextWriter = (w + 1) % this.#writers.length
+    await this.#commits[w]
+    this.#commits[w] = undefined
+    const c = this.#writers[w]!
+    const appenders = this.#appenders[w]!
+    if (!this.#failed) {
+      try {
+        await c.run('BEGIN TRANSACTION')
+        await appenders.openAll()
+      } catch (error) {
+        first.reject(new StoreError(`${first.name} failed`, 'STORE_FAILED', { cause: error }))
+        this.#failed = true
+        await this.#settle()
+        return
+      }
+    }
+    if (this.#failed) {
+      // The other connection's COMMIT failed meanwhile: this transaction is rolled back with it,
+      // the state is reloaded, and `first` goes back to the queue to be prepared against it.
+      this.#jobs.unshift(first)
+      await this.#settle()
+      return
+    }
     const jobs: WriteJob[] = []
     const results: unknown[] = []
-    const batch = emptyBatch()
+    let events = 0
     let job: WriteJob | undefined = first
     while (job !== undefined) {
       let prepared: { batch: WriteBatch; result: unknown }
       try {
         prepared = job.prepare()
       } catch (error) {
+        // Only this call fails; the jobs already prepared in this group go back to the queue and
+        // are prepared again against the reloaded state.
         job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
         this.#jobs.unshift(...jobs)
         this.#failed = true
-        return { jobs: [], results: [], batch: emptyBatch() }
+        await this.#settle()
+        return
       }
       jobs.push(job)
       results.push(prepared.result)
-      mergeBatch(batch, prepared.batch)
+      try {
+        appenders.appendBatch(prepared.batch)
+      } catch (error) {
+        this.#failJobs(jobs, error)
+        await this.#settle()
+        return
+      }
+      events += prepared.batch.events.length
       const next = this.#jobs[0]
       job =
-        next?.kind === 'write' && batch.events.length < MAX_GROUP_EVENTS
+        next?.kind === 'write' && events < MAX_GROUP_EVENTS
           ? (this.#jobs.shift() as WriteJob)
           : undefined
     }
-    return { jobs, results, batch }
-  }
-
-  async #runWrite(first: WriteJob): Promise<void> {
-    const generation = this.#generation
-    const w = this.#nextWriter
-    this.#nextWriter = (w + 1) % this.#writers.length
-    // Prepared while the other connection's batch commits.
-    let group = this.#prepareGroup(first)
-    await this.#commits[w]
-    this.#commits[w] = undefined
-    if (this.#failed) {
-      // A commit failed or a preparation threw: the state is reloaded now, and the group's jobs go
-      // back to the queue to be prepared again against it.
-      this.#jobs.unshift(...group.jobs)
-      await this.#settle()
-      return
-    }
-    if (generation !== this.#generation) {
-      this.#jobs.unshift(...group.jobs.slice(1))
-      group = this.#prepareGroup(first)
-    }
-    if (group.jobs.length === 0) return
-    const { jobs, results } = group
-    const failAll = (error: unknown) => {
-      for (const job of jobs) {
-        job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
-      }
-      this.#failed = true
-    }
     let commit: Promise<void>
     try {
-      commit = (await this.#begin(w, group.batch)).commit
+      appenders.flushAll()
+      // Wrapped so that nothing here awaits the COMMIT itself.
+      commit = c.run('COMMIT').then(() => undefined)
     } catch (error) {
-      failAll(error)
+      this.#failJobs(jobs, error)
       await this.#settle()
       return
     }
-    this.#commits[w] = commit.then(() => {
-      for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i])
-    }, failAll)
+    this.#commits[w] = commit.then(
+      () => {
+        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i])
+      },
+      (error: unknown) => this.#failJobs(jobs, error),
+    )
+  }
+
+  #failJobs(jobs: readonly WriteJob[], error: unknown): void {
+    for (const job of jobs) {
+      job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
+    }
+    this.#failed = true
   }
 
   /** Waits for every pending commit; after a failure, rolls back and reloads the state. */
@@ -518,28 +566,6 @@ class DuckDbStoreImpl implements DuckDbStore {
     // Batches that committed after the failed one stay; reloading keeps memory equal to the tables.
     await this.#reload()
     this.#failed = false
-  }
-
-  /** Opens the transaction and appends the batch; returns the pending COMMIT. */
-  async #begin(w: number, batch: WriteBatch): Promise<{ commit: Promise<void> }> {
-    const c = this.#writers[w]!
-    const appenders = this.#appenders[w]!
-    await c.run('BEGIN TRANSACTION')
-    if (batch.events.length > 0) {
-      const appender = await appenders.get('events')
-      for (const row of batch.events) {
-        for (const column of EVENT_COLUMNS) appendValue(appender, column.kind, row[column.key])
-        appender.endRow()
-      }
-      appender.flushSync()
-    }
-    await appenders.appendRows('users', USER_KINDS, batch.users)
-    await appenders.appendRows('user_ids', ID_MAP_KINDS, batch.userIds)
-    await appenders.appendRows('device_ids', ID_MAP_KINDS, batch.deviceIds)
-    await appenders.appendRows('group_profiles', GROUP_KINDS, batch.groups)
-    await appenders.appendRows('attributions', ATTRIBUTION_KINDS, batch.attributions)
-    // Wrapped so that awaiting the appends does not also await the COMMIT.
-    return { commit: c.run('COMMIT').then(() => undefined) }
   }
 
   /** Moves the profile changes collected so far into the batch, serialised now. */
