@@ -534,14 +534,14 @@ export class OutboxStore implements EventStore {
       let offset: number
       if (segment.replay !== undefined) {
         if (segment.replayNext >= segment.replay.length) {
-          this.#nextSegment(segment)
+          if (!this.#nextSegment(segment)) return
           continue
         }
         offset = segment.replay[segment.replayNext++] as number
       } else {
         if (this.#readOffset >= segment.end) {
           if (segment === this.#active) return
-          this.#nextSegment(segment)
+          if (!this.#nextSegment(segment)) return
           continue
         }
         offset = this.#readOffset
@@ -574,11 +574,13 @@ export class OutboxStore implements EventStore {
     }
   }
 
-  #nextSegment(segment: Segment): void {
+  /** Moves the read cursor to the segment after `segment`; false when there is none. */
+  #nextSegment(segment: Segment): boolean {
     const next = this.#segments.find((s) => s.id > segment.id)
-    if (next === undefined) return
+    if (next === undefined) return false
     this.#readSegment = next.id
     this.#readOffset = 0
+    return true
   }
 
   #readRecord(segment: Segment, offset: number): { text: string; bytes: number } {

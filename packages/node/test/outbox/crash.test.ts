@@ -15,7 +15,7 @@ import { createInstance, LogLevel, OutboxError } from '../../src/index.ts'
 import { TestServer } from '../helpers/test-server.ts'
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'crash-child.ts')
-const RUNS = 12
+const RUNS = 10
 
 let dir: string
 
