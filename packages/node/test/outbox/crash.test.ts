@@ -6,7 +6,7 @@
  * arrives, and an event that arrives twice carries the same insert_id both times.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -117,6 +117,8 @@ describe('the outbox across SIGKILL', () => {
         expect(arrived.get(key)).toEqual(new Set([insertId]))
       // Repeats of any event (acknowledged or not) carry one insert_id.
       expect([...arrived.values()].filter((ids) => ids.size > 1)).toEqual([])
+      // Everything acknowledged: every segment reclaimed, the lock released.
+      expect(readdirSync(dir)).toEqual([])
     } finally {
       await server.close()
     }
