@@ -39,6 +39,11 @@ export interface QueuedEvent {
   event: Event | undefined
   /** Set only when someone asked for the promise; settling calls it. */
   resolve: ((result: Result) => void) | undefined
+  /**
+   * The durable outbox's handle of the event's log position while the event is in memory (a small
+   * integer index into the outbox's own table, so the field stays unboxed); -1 without the outbox.
+   */
+  slot: number
 }
 
 /**
@@ -56,6 +61,7 @@ export function createQueuedEvent(json = '', bytes = 0): QueuedEvent {
     settled: undefined,
     event: undefined,
     resolve: undefined,
+    slot: -1,
   }
 }
 

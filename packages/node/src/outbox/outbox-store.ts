@@ -169,7 +169,14 @@ export class OutboxStore implements EventStore {
 
   readonly #mem = new Deque<QueuedEvent>()
   #memBytes = 0
-  readonly #positions = new Map<QueuedEvent, number>()
+  /**
+   * Log positions of the events in memory, by `record.slot`: a table with a free list rather than a
+   * Map keyed by record, which measurably cut GC and release time in a 200k burst.
+   */
+  #slotPositions = new Float64Array(1024)
+  #freeSlots = new Int32Array(1024)
+  #freeCount = 0
+  #slotCount = 0
   /** Records spilled to disk whose promise a caller already holds, by position. */
   readonly #retained = new Map<number, QueuedEvent>()
   /**
@@ -280,7 +287,7 @@ export class OutboxStore implements EventStore {
       // Nothing waits on disk, so the read cursor is at the write position: keep it there.
       this.#mem.push(record)
       this.#memBytes += record.bytes
-      this.#positions.set(record, position)
+      this.#assignSlot(record, position)
       this.#readSegment = active.id
       this.#readOffset = active.end
       return
@@ -323,9 +330,11 @@ export class OutboxStore implements EventStore {
    * `shutdown` is not acknowledged: it stays in the log and is delivered after the next start.
    */
   release(record: QueuedEvent, settlement: Settlement): void {
-    const position = this.#positions.get(record)
-    if (position === undefined) return
-    this.#positions.delete(record)
+    const slot = record.slot
+    if (slot < 0) return
+    const position = this.#slotPositions[slot] as number
+    record.slot = -1
+    this.#freeSlots[this.#freeCount++] = slot
     this.#outstanding--
     if (settlement.reason === 'shutdown') return
     const segment = this.#byId.get(Math.floor(position / SEGMENT_SPAN))
@@ -407,6 +416,24 @@ export class OutboxStore implements EventStore {
       memoryEvents: this.#mem.length + this.#outstanding,
       ...this.#stats,
     }
+  }
+
+  #assignSlot(record: QueuedEvent, position: number): void {
+    let slot: number
+    if (this.#freeCount > 0) slot = this.#freeSlots[--this.#freeCount] as number
+    else {
+      slot = this.#slotCount++
+      if (slot >= this.#slotPositions.length) {
+        const positions = new Float64Array(this.#slotPositions.length * 2)
+        positions.set(this.#slotPositions)
+        this.#slotPositions = positions
+        const free = new Int32Array(this.#freeSlots.length * 2)
+        free.set(this.#freeSlots)
+        this.#freeSlots = free
+      }
+    }
+    this.#slotPositions[slot] = position
+    record.slot = slot
   }
 
   #settleSpilled(): void {
@@ -569,7 +596,7 @@ export class OutboxStore implements EventStore {
       this.#diskBytes -= bytes
       this.#mem.push(record)
       this.#memBytes += bytes
-      this.#positions.set(record, position)
+      this.#assignSlot(record, position)
       left--
     }
   }
