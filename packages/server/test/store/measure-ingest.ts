@@ -95,7 +95,10 @@ const dir = mkdtempSync(join(tmpdir(), 'ampkit-measure-'))
 try {
   const parts = (process.env.MEASURE_PARTS ?? 'store,app').split(',')
   if (parts.includes('store')) {
-    const store = await openDuckDbStore({ path: join(dir, 'store.duckdb') })
+    const store = await openDuckDbStore({
+      path: join(dir, 'store.duckdb'),
+      ...(process.env.MEASURE_WAL ? { walAutocheckpoint: process.env.MEASURE_WAL } : {}),
+    })
     const context = { projectId: 1, path: '/batch' as const, sourceIp: '127.0.0.1' }
     await drive('store alone', async (run) => {
       const o = await store.ingestEvents(makeEvents(run), { ...context, receivedAtMs: Date.now() })
