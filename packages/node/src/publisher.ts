@@ -30,7 +30,7 @@ import { Deque } from './deque.ts'
 import type { ClientEventMap, TypedEmitter } from './emitter.ts'
 import type { DropReason } from './event-types.ts'
 import type { ILogger } from './logger.ts'
-import { admit, type EventStore, type QueueBound } from './queue.ts'
+import { admit, type DetachedEvents, type EventStore, type QueueBound } from './queue.ts'
 import { attemptsOf, idsOf, type QueuedEvent, type Settlement } from './queued-event.ts'
 import { redact } from './redact.ts'
 import { DELIVERED, failure, MESSAGES, settle } from './result.ts'
@@ -124,6 +124,7 @@ export interface ShutdownReport {
 
 const MESSAGE_QUEUE_FULL = 'Event dropped: the client queue is full'
 const MESSAGE_SHUTDOWN = 'Event dropped: the client was shut down before it could be delivered'
+const MESSAGE_KEPT = 'left in the outbox at shutdown: sent after the next start'
 
 /** Batches, sends, retries. */
 export class Publisher {
@@ -316,11 +317,42 @@ export class Publisher {
       rest.push(...batch)
     }
     rest.push(...this.#throttle.drain())
+    const detached = this.#store.detach?.()
+    if (detached !== undefined && detached.events > 0) this.#settleDetached(detached)
     for (let record = this.#store.shift(); record !== undefined; record = this.#store.shift()) {
       rest.push(record)
     }
     if (rest.length > 0) this.#dropAll(rest, 'shutdown', 0, MESSAGE_SHUTDOWN, true)
     this.#abort.abort('shutdown')
+  }
+
+  /**
+   * Events the store kept on disk at a shutdown deadline: no longer held by this client (they are
+   * delivered after the next start), counted and reported as `shutdown` like any event the deadline
+   * cut off, without loading them into memory.
+   */
+  #settleDetached(detached: DetachedEvents): void {
+    this.#held -= detached.events
+    this.#heldBytes -= detached.bytes
+    if (this.#barriers.length > 0) {
+      for (const barrier of this.#barriers) {
+        barrier.remaining -= detached.upTo(barrier.seq)
+        if (barrier.remaining <= 0) barrier.resolve()
+      }
+      this.#barriers = this.#barriers.filter((barrier) => barrier.remaining > 0)
+    }
+    const { stats, emitter, logger } = this.#deps
+    stats.drop('shutdown', detached.events)
+    logger.warn(`${detached.events} event(s) ${MESSAGE_KEPT}`)
+    if (emitter.has('drop')) {
+      emitter.emit('drop', {
+        events: detached.events,
+        reason: 'shutdown',
+        code: 0,
+        message: `Events ${MESSAGE_KEPT}`,
+        insertIds: [],
+      })
+    }
   }
 
   #armFlushTimer(): void {

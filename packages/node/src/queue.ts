@@ -26,6 +26,20 @@ export interface EventStore {
   peek(): QueuedEvent | undefined
   /** Called once per event taken from this store when the event is settled (the outbox acknowledges it). */
   release?(record: QueuedEvent, settlement: Settlement): void
+  /**
+   * Gives up, without reading them back, the events that wait outside memory (the outbox at a
+   * shutdown deadline: they stay in its log for the next start), so stopping never loads a backlog
+   * of millions into the heap. Afterwards `shift()` returns only what was in memory.
+   */
+  detach?(): DetachedEvents
+}
+
+/** What `EventStore.detach()` gave up. */
+export interface DetachedEvents {
+  events: number
+  bytes: number
+  /** How many of them have a sequence number up to `seq` (for `flush()` barriers). */
+  upTo(seq: number): number
 }
 
 /** The default store: a ring buffer in memory. */

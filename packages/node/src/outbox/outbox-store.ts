@@ -34,9 +34,9 @@ import {
 } from 'node:fs'
 import { join } from 'node:path'
 import { Deque } from '../deque.ts'
-import type { EventStore } from '../queue.ts'
+import type { DetachedEvents, EventStore } from '../queue.ts'
 import { createQueuedEvent, type QueuedEvent, type Settlement } from '../queued-event.ts'
-import { settle } from '../result.ts'
+import { failure, settle } from '../result.ts'
 import { crc32 } from './crc32.ts'
 import { OutboxError } from './errors.ts'
 import { acquireLock } from './lock.ts'
@@ -49,6 +49,8 @@ const ACK_CHECK = 0xa5a5a5a5
 const SEGMENT_SPAN = 2 ** 32
 const READ_CHUNK_BYTES = 1 << 20
 const SEGMENT_NAME = /^seg-(\d{10})\.(log|ack)$/
+const MESSAGE_KEPT =
+  'Event left in the outbox at shutdown: it is sent after the next start of a client on this directory'
 
 /**
  * What a handle reports for an event that went to disk only (the memory window was full) and whose
@@ -323,6 +325,31 @@ export class OutboxStore implements EventStore {
       this.#refill(room)
     }
     return this.#mem.peek()
+  }
+
+  /**
+   * At a shutdown deadline: the events waiting on disk stay there, unread (the next start sends
+   * them). Promises already requested for them resolve with reason `shutdown`.
+   */
+  detach(): DetachedEvents {
+    this.commit()
+    const events = this.#diskCount
+    const bytes = this.#diskBytes
+    const own = this.#ownDiskCount
+    const recovered = events - own
+    const from = this.#readSeq
+    const settlement = failure(0, MESSAGE_KEPT, 'shutdown')
+    for (const record of this.#retained.values()) settle(record, settlement)
+    this.#retained.clear()
+    this.#diskCount = 0
+    this.#diskBytes = 0
+    this.#ownDiskCount = 0
+    // Events of earlier processes have seq 0; this process's waiting ones are consecutive from `from`.
+    return {
+      events,
+      bytes,
+      upTo: (seq) => recovered + Math.max(0, Math.min(own, seq - from + 1)),
+    }
   }
 
   /**

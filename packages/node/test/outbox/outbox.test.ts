@@ -18,6 +18,7 @@ import {
   type AmpkitClient,
   ConfigError,
   createInstance,
+  type DropInfo,
   LogLevel,
   type NodeOptions,
   type OutboxInfo,
@@ -206,6 +207,26 @@ describe('the outbox', () => {
     await again.flush().promise
     expect(again.stats().outbox?.recoveredEvents).toBe(0)
     expect(server.accepted).toHaveLength(3)
+  })
+
+  it('leaves a backlog on disk at a shutdown deadline without loading it, and the next start sends it', async () => {
+    await server.stop()
+    const first = open({ persistence: { dir, durability: 'os', maxMemoryEvents: 20 } })
+    const drops: DropInfo[] = []
+    first.on('drop', (info) => drops.push(info))
+    const ids = []
+    for (let i = 0; i < 500; i++)
+      ids.push(first.track('Backlog', { i }, { user_id: 'user-00001' }).insertId)
+    await first.persisted()
+    clients.splice(clients.indexOf(first), 1)
+    expect(await first.shutdown({ timeoutMs: 50 })).toEqual({ timedOut: true, failed: 500 })
+    expect(drops.reduce((sum, info) => sum + info.events, 0)).toBe(500)
+    // Only the memory window was failed event by event; the rest was counted without reading it.
+    expect(drops.reduce((sum, info) => sum + info.insertIds.length, 0)).toBeLessThanOrEqual(20)
+    await server.restart()
+    const second = open()
+    await second.flush().promise
+    expect(new Set(server.accepted.map((e) => e.insert_id))).toEqual(new Set(ids))
   })
 
   it('refuses a second client on the same directory with a clear error', () => {
