@@ -76,6 +76,10 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   if (counts)
     assertUnderLimits({ limiter, quota, counts, events: normalized, project, receivedAtMs })
 
+  // Nothing below the store call refers to the body or its events, so they can be collected as
+  // soon as the store has prepared them rather than after the commit (less GC per request).
+  const eventCount = normalized.length
+  const bodyBytes = bytes.byteLength
   await store.ingestEvents(normalized, {
     projectId: project.id,
     receivedAtMs,
@@ -90,7 +94,7 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
   // `events_ingested` counts every event accepted, duplicates included: whether Amplitude counts
   // de-duplicated events is unconfirmed, and a count equal to what was sent is what the SDKs and
   // people expect from a 200 (de-duplication is visible in the stored data, not in this number).
-  return jsonResponse(200, successBody(normalized.length, bytes.byteLength, receivedAtMs))
+  return jsonResponse(200, successBody(eventCount, bodyBytes, receivedAtMs))
 }
 
 /** True when `normalizeEvent` would change more than long strings (checked separately). */

@@ -535,15 +535,18 @@ class DuckDbStoreImpl implements DuckDbStore {
       await this.#settle()
       return
     }
+    // Only the callbacks wait for the COMMIT: the jobs' closures (and the request's events they
+    // hold) are released now, so those objects die young instead of outliving the commit.
+    const waiting = jobs.map(({ name, resolve, reject }) => ({ name, resolve, reject }))
     this.#commits[w] = commit.then(
       () => {
-        for (let i = 0; i < jobs.length; i++) jobs[i]!.resolve(results[i])
+        for (let i = 0; i < waiting.length; i++) waiting[i]!.resolve(results[i])
       },
-      (error: unknown) => this.#failJobs(jobs, error),
+      (error: unknown) => this.#failJobs(waiting, error),
     )
   }
 
-  #failJobs(jobs: readonly WriteJob[], error: unknown): void {
+  #failJobs(jobs: readonly Pick<WriteJob, 'name' | 'reject'>[], error: unknown): void {
     for (const job of jobs) {
       job.reject(new StoreError(`${job.name} failed`, 'STORE_FAILED', { cause: error }))
     }

@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PerformanceObserver } from 'node:perf_hooks'
 import type { WireEvent } from '@ampkit/protocol'
 import { createServerApp } from '../../src/app.ts'
 import { openDuckDbStore } from '../../src/store/duckdb-store.ts'
@@ -61,11 +62,18 @@ function mainThreadCpuUs(): number {
   }
 }
 
+/** Time spent in garbage collection (pauses on the main thread), in ms. */
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration
+}).observe({ entryTypes: ['gc'] })
+
 async function drive(label: string, send: (run: string) => Promise<number>): Promise<void> {
   const run = `${label}-${Date.now()}`
   await send(run) // warm-up
   const cpu0 = process.cpuUsage()
   const main0 = mainThreadCpuUs()
+  const gc0 = gcMs
   const start = performance.now()
   let total = 0
   const workers = Array.from({ length: concurrency }, async () => {
@@ -86,7 +94,7 @@ async function drive(label: string, send: (run: string) => Promise<number>): Pro
   console.log(
     `${label}: ${Math.round((total / ms) * 1000)} events/s (${total} in ${Math.round(ms)} ms), ` +
       `CPU ${((cpu.user + cpu.system) / total).toFixed(1)} µs/event ` +
-      `(main thread ${(mainUs / total).toFixed(1)}, other threads ${((cpu.user + cpu.system - mainUs) / total).toFixed(1)}), ` +
+      `(main thread ${(mainUs / total).toFixed(1)} of which GC ${(((gcMs - gc0) * 1000) / total).toFixed(1)}, other threads ${((cpu.user + cpu.system - mainUs) / total).toFixed(1)}), ` +
       `rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
   )
 }
