@@ -25,6 +25,8 @@ export type ParsedArgs<A extends Record<string, ArgDef>> = {
 /** What a running command can use. Everything process-wide is injected, so commands run in tests. */
 export interface CommandContext<A extends Record<string, ArgDef> = Record<string, ArgDef>> {
   args: ParsedArgs<A>
+  /** Arguments that are not options, for commands that declare `positionals`. */
+  positionals: string[]
   /** Writes a line to standard output. */
   out(line: string): void
   /** Writes a line to standard error. */
@@ -39,6 +41,8 @@ export interface CommandContext<A extends Record<string, ArgDef> = Record<string
 export interface CommandDef<A extends Record<string, ArgDef> = Record<string, ArgDef>> {
   meta: { name: string; description: string; examples?: string[] }
   args: A
+  /** Non-option arguments the command takes (e.g. `FILE…`); none when absent. */
+  positionals?: { name: string; description: string; min: number }
   run(context: CommandContext<A>): Promise<number | undefined>
 }
 
@@ -53,7 +57,7 @@ export function defineCommand<const A extends Record<string, ArgDef>>(
 export function parseCommandArgs<A extends Record<string, ArgDef>>(
   command: CommandDef<A>,
   argv: readonly string[],
-): ParsedArgs<A> {
+): { args: ParsedArgs<A>; positionals: string[] } {
   const options: Record<
     string,
     { type: 'string' | 'boolean'; multiple?: boolean; short?: string }
@@ -66,8 +70,15 @@ export function parseCommandArgs<A extends Record<string, ArgDef>>(
     }
   }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  let positionals: string[]
+  const takesPositionals = command.positionals !== undefined
   try {
-    ;({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }))
+    ;({ values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: takesPositionals,
+    }))
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw usageError(`${message}. Run 'ampkit ${command.meta.name} --help'.`)
@@ -80,7 +91,12 @@ export function parseCommandArgs<A extends Record<string, ArgDef>>(
       parsed[name] = Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []
     else parsed[name] = typeof value === 'string' ? value : def.default
   }
-  return parsed as ParsedArgs<A>
+  const wanted = command.positionals
+  if (wanted !== undefined && positionals.length < wanted.min)
+    throw usageError(
+      `${command.meta.name}: missing ${wanted.name}. Run 'ampkit ${command.meta.name} --help'.`,
+    )
+  return { args: parsed as ParsedArgs<A>, positionals }
 }
 
 /** The `--help` text of a command. */
@@ -97,10 +113,14 @@ export function commandHelp(command: CommandDef): string {
   })
   rows.push(['-h, --help', 'Show this help'])
   const width = Math.max(...rows.map(([flag]) => flag.length))
+  const operands = command.positionals
+    ? ['', 'Arguments:', `  ${command.positionals.name}  ${command.positionals.description}`]
+    : []
   const lines = [
     `ampkit ${command.meta.name}: ${command.meta.description}`,
     '',
-    `Usage: ampkit ${command.meta.name} [options]`,
+    `Usage: ampkit ${command.meta.name} [options]${command.positionals ? ` ${command.positionals.name}` : ''}`,
+    ...operands,
     '',
     'Options:',
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),

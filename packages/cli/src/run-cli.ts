@@ -78,9 +78,10 @@ export async function runCli(
       out(commandHelp(command))
       return 0
     }
-    const args = parseCommandArgs(command, rest)
+    const { args, positionals } = parseCommandArgs(command, rest)
     const status = await command.run({
       args,
+      positionals,
       out,
       err,
       signal: io.signal ?? new AbortController().signal,

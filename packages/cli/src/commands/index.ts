@@ -4,10 +4,12 @@
  */
 import type { CommandDef } from '../command.ts'
 import { demoCommand } from './demo.ts'
+import { replayCommand } from './replay.ts'
 import { serveCommand } from './serve.ts'
 
 /** Every command of `ampkit`. */
 export const COMMANDS: Record<string, CommandDef> = {
   serve: serveCommand as unknown as CommandDef,
   demo: demoCommand as unknown as CommandDef,
+  replay: replayCommand as unknown as CommandDef,
 }
