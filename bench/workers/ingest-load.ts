@@ -127,10 +127,13 @@ async function main(): Promise<void> {
       p99: percentile(latencies, 0.99),
       max: latencies.at(-1) ?? 0,
     },
+    // A trailing window shorter than `windowMs` holds only the drain of the requests still in
+    // flight at the deadline (a few completions over a short span), so its rate says nothing
+    // about the trend: it is left out.
     windows: Array.from(windows, (value, index) => {
       const span = Math.min(windowMs, elapsedMs - index * windowMs)
-      return span > 0 ? ((value ?? 0) / span) * 1_000 : 0
-    }),
+      return span >= windowMs ? ((value ?? 0) / span) * 1_000 : Number.NaN
+    }).filter((rate) => !Number.isNaN(rate)),
     ...(firstError === undefined ? {} : { firstError }),
   }
   finishWorker(result)
