@@ -35,6 +35,8 @@ export interface CommandContext<A extends Record<string, ArgDef> = Record<string
   signal: AbortSignal
   /** Working directory for relative paths. */
   cwd: string
+  /** Whether standard error is a terminal (progress bars instead of periodic lines). */
+  isTTY: boolean
 }
 
 /** A command. `run` resolves the exit status (default 0); it never calls `process.exit`. */

@@ -20,5 +20,6 @@ const status = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   signal: shutdown.signal,
+  isTTY: process.stderr.isTTY === true,
 })
 process.exit(status)

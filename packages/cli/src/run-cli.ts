@@ -19,6 +19,8 @@ export interface CliIO {
   signal?: AbortSignal
   /** Working directory. @default process.cwd() */
   cwd?: string
+  /** Whether standard error is a terminal. @default false */
+  isTTY?: boolean
 }
 
 /** The root `--help` text. */
@@ -86,6 +88,7 @@ export async function runCli(
       err,
       signal: io.signal ?? new AbortController().signal,
       cwd: io.cwd ?? process.cwd(),
+      isTTY: io.isTTY ?? false,
     })
     return status ?? 0
   } catch (error) {

@@ -4,12 +4,16 @@
  */
 import type { CommandDef } from '../command.ts'
 import { demoCommand } from './demo.ts'
+import { identifyCommand } from './identify.ts'
 import { replayCommand } from './replay.ts'
+import { sendCommand } from './send.ts'
 import { serveCommand } from './serve.ts'
 
 /** Every command of `ampkit`. */
 export const COMMANDS: Record<string, CommandDef> = {
   serve: serveCommand as unknown as CommandDef,
   demo: demoCommand as unknown as CommandDef,
+  send: sendCommand as unknown as CommandDef,
+  identify: identifyCommand as unknown as CommandDef,
   replay: replayCommand as unknown as CommandDef,
 }

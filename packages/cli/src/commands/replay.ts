@@ -5,18 +5,9 @@
  * reason; the files are left as they are.
  */
 import { resolve } from 'node:path'
-import { createInstance, type DropReason, type ReplayReport, replayDeadLetters } from '@ampkit/node'
-import { usageError } from '../cli-error.ts'
+import { type DropReason, type ReplayReport, replayDeadLetters } from '@ampkit/node'
+import { createTargetClient, resolveTarget, TARGET_ARGS } from '../amplitude-target.ts'
 import { defineCommand } from '../command.ts'
-
-const ZONES = ['US', 'EU'] as const
-
-function environmentForSending(): Record<string, string | undefined> {
-  // The CLI sends because the user asked it to: the client's test-mode switch (NODE_ENV=test)
-  // protects test suites that embed the library, not an explicit command.
-  const { NODE_ENV: _node, ENV: _env, ...rest } = process.env
-  return rest
-}
 
 export const replayCommand = defineCommand({
   meta: {
@@ -33,17 +24,7 @@ export const replayCommand = defineCommand({
     min: 1,
   },
   args: {
-    'api-key': {
-      type: 'string',
-      description: 'Project API key (default: $AMPLITUDE_API_KEY)',
-      valueHint: 'KEY',
-    },
-    'server-zone': { type: 'string', description: 'US or EU (default: US)', valueHint: 'ZONE' },
-    'server-url': {
-      type: 'string',
-      description: 'Ingestion URL, e.g. http://127.0.0.1:8250/2/httpapi (overrides the zone)',
-      valueHint: 'URL',
-    },
+    ...TARGET_ARGS,
     batch: { type: 'boolean', description: 'Send through the Batch API (/batch)' },
     reasons: {
       type: 'string',
@@ -53,24 +34,12 @@ export const replayCommand = defineCommand({
     json: { type: 'boolean', description: 'Print the report as JSON' },
   },
   async run({ args, positionals, out, cwd }) {
-    const zone = args['server-zone']?.toUpperCase()
-    if (zone !== undefined && !(ZONES as readonly string[]).includes(zone))
-      throw usageError(`--server-zone must be US or EU, got '${args['server-zone']}'`)
+    const target = resolveTarget(args)
     const reasons =
       args.reasons === undefined
         ? undefined
         : (args.reasons.split(',').map((r) => r.trim()) as DropReason[])
-    const client = createInstance()
-    const apiKey = args['api-key'] ?? process.env.AMPLITUDE_API_KEY
-    if (apiKey === undefined || apiKey === '')
-      throw usageError('an API key is needed: --api-key KEY or AMPLITUDE_API_KEY')
-    await client.init(apiKey, {
-      env: environmentForSending(),
-      ...(args['server-url'] !== undefined && { serverUrl: args['server-url'] }),
-      ...(zone !== undefined && { serverZone: zone as (typeof ZONES)[number] }),
-      useBatch: args.batch,
-      exitHooks: false,
-    }).promise
+    const client = await createTargetClient(target, { useBatch: args.batch })
     const reports: { file: string; report: ReplayReport }[] = []
     try {
       for (const file of positionals) {
