@@ -194,6 +194,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportRunRes
       const opened = await openInput(input.path, format === 'ndjson' ? start.offset : 0)
       const seeked = format === 'ndjson' && !opened.gzip && start.offset > 0
       currentRead = opened.readBytes
+      if (seeked) report.resumedRows = start.line
       let records: AsyncGenerator<RawRecord>
       let mapping: CsvMapping | undefined
       if (format === 'ndjson') records = readLines(opened.bytes, seeked ? start : undefined)
@@ -300,11 +301,13 @@ export async function runImport(options: ImportRunOptions): Promise<ImportRunRes
   }
 
   if (client !== undefined) {
-    if (signal.aborted) await client.shutdown({ timeoutMs: options.abortTimeoutMs })
-    else {
-      await client.flush().promise
-      await client.shutdown({ timeoutMs: options.abortTimeoutMs })
-    }
+    // An abort during the final flush cuts it short: shutdown then delivers within its deadline.
+    if (!signal.aborted)
+      await Promise.race([
+        client.flush().promise,
+        new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+      ])
+    await client.shutdown({ timeoutMs: options.abortTimeoutMs })
     // Let the delivery callbacks of the last settlements run before the final checkpoint.
     await new Promise((resolve) => setImmediate(resolve))
   }

@@ -1,0 +1,104 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../src/run-cli.ts'
+import { type LocalTarget, startLocalTarget } from './helpers/local-target.ts'
+
+const USERS = 40
+const ROWS = 20_000
+
+let local: LocalTarget
+beforeEach(async () => {
+  local = await startLocalTarget()
+})
+afterEach(async () => {
+  await local.close()
+})
+
+async function writeRows(path: string): Promise<void> {
+  const lines: string[] = []
+  for (let i = 0; i < ROWS; i++)
+    lines.push(
+      JSON.stringify({
+        event_type: 'Backfilled',
+        user_id: `resume-user-${i % USERS}`,
+        time: 1_700_000_000_000 + i,
+        event_properties: { row: i },
+      }),
+    )
+  await writeFile(path, `${lines.join('\n')}\n`)
+}
+
+async function distinctEvents(): Promise<{ total: number; distinct: number; rows: Set<number> }> {
+  let total = 0
+  const ids = new Set<unknown>()
+  const rows = new Set<number>()
+  for (let u = 0; u < USERS; u++) {
+    const events = await local.activity(`resume-user-${u}`)
+    total += events.length
+    for (const event of events) {
+      ids.add(event.$insert_id)
+      rows.add((event.event_properties as { row: number }).row)
+    }
+  }
+  return { total, distinct: ids.size, rows }
+}
+
+describe('ampkit import, interrupted and resumed', () => {
+  it('stops on abort with a checkpoint of delivered rows, and the re-run ends with every row exactly once', async () => {
+    const file = join(local.dir, 'big.ndjson')
+    await writeRows(file)
+    const controller = new AbortController()
+    const err: string[] = []
+    const argv = [
+      'import',
+      'big.ndjson',
+      '--json',
+      '--max-pending',
+      '2000',
+      '--progress-interval-ms',
+      '1',
+      ...local.target('/batch'),
+    ]
+    const first = await runCli(argv, {
+      stdout: () => {},
+      stderr: (text) => {
+        err.push(text)
+        const delivered = /, ([\d,]+) delivered/.exec(text)?.[1]
+        // Midway by what was delivered, not by time.
+        if (delivered !== undefined && Number(delivered.replace(/,/g, '')) >= 6000)
+          controller.abort()
+      },
+      cwd: local.dir,
+      signal: controller.signal,
+    })
+    expect(first).toBe(130)
+    expect(err.join('')).toContain('interrupted: checkpoint written')
+    const checkpoint = JSON.parse(await readFile(`${file}.ampkit-checkpoint.json`, 'utf8')) as {
+      files: Record<string, { offset: number; line: number; complete: boolean }>
+    }
+    const position = checkpoint.files[file]
+    expect(position?.complete).toBe(false)
+    expect(position?.line).toBeGreaterThanOrEqual(6000)
+    expect(position?.line).toBeLessThan(ROWS)
+    // Every row before the checkpoint is on the server.
+    const afterFirst = await distinctEvents()
+    for (let row = 0; row < (position?.line ?? 0); row++)
+      expect(afterFirst.rows.has(row)).toBe(true)
+
+    const second = await local.cli(argv)
+    expect(second.code).toBe(0)
+    const report = JSON.parse(second.out) as {
+      sent: number
+      delivered: number
+      files: { resumedRows: number; complete: boolean }[]
+    }
+    expect(report.files[0]?.resumedRows).toBe(position?.line)
+    expect(report.sent).toBe(ROWS - (position?.line ?? 0))
+    expect(report.files[0]?.complete).toBe(true)
+    const final = await distinctEvents()
+    expect(final.total).toBe(ROWS)
+    expect(final.distinct).toBe(ROWS)
+    expect(final.rows.size).toBe(ROWS)
+  }, 60_000)
+})
