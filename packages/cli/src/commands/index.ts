@@ -6,6 +6,7 @@ import type { CommandDef } from '../command.ts'
 import { demoCommand } from './demo.ts'
 import { identifyCommand } from './identify.ts'
 import { importCommand } from './import.ts'
+import { lintCommand } from './lint.ts'
 import { replayCommand } from './replay.ts'
 import { sendCommand } from './send.ts'
 import { serveCommand } from './serve.ts'
@@ -17,5 +18,6 @@ export const COMMANDS: Record<string, CommandDef> = {
   send: sendCommand as unknown as CommandDef,
   identify: identifyCommand as unknown as CommandDef,
   import: importCommand as unknown as CommandDef,
+  lint: lintCommand as unknown as CommandDef,
   replay: replayCommand as unknown as CommandDef,
 }
