@@ -4,10 +4,10 @@
  * fill in (issue 4: the outbox; issue 7: import/export).
  */
 import { burstScenario } from './burst.ts'
+import { importScenario } from './import.ts'
 import { memoryScenario } from './memory.ts'
 import { outageScenario } from './outage.ts'
 import { outboxScenario } from './outbox.ts'
-import { pendingScenario } from './pending.ts'
 import type { Scenario } from './scenario.ts'
 import { serverIngestScenario } from './server-ingest.ts'
 import { taxonomyScenario } from './taxonomy.ts'
@@ -19,9 +19,5 @@ export const scenarios: readonly Scenario[] = [
   serverIngestScenario,
   taxonomyScenario,
   outboxScenario,
-  pendingScenario(
-    'import-export',
-    'Import/export throughput (issue 7)',
-    'not implemented yet: add scenarios/import-export.ts with issue 7',
-  ),
+  importScenario,
 ]
