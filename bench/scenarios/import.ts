@@ -169,14 +169,6 @@ export const importScenario: Scenario = {
               : 'FAIL',
           note: `exit codes ${first.exitCode} / ${second.exitCode}`,
         },
-        atLeast(
-          'import/events per s',
-          7,
-          overall,
-          10_000,
-          fmt.rate,
-          'both runs, process start to exit',
-        ),
       ]
       return {
         tables: [
