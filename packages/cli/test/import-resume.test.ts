@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from '../src/run-cli.ts'
 import { type LocalTarget, startLocalTarget } from './helpers/local-target.ts'
 
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+const TSX = import.meta.resolve('tsx')
 const USERS = 40
 const ROWS = 20_000
 
@@ -101,4 +106,73 @@ describe('ampkit import, interrupted and resumed', () => {
     expect(final.distinct).toBe(ROWS)
     expect(final.rows.size).toBe(ROWS)
   }, 60_000)
+
+  it('a real SIGINT to the ampkit process writes the checkpoint and exits 130; the re-run completes it', async () => {
+    const file = join(local.dir, 'big.ndjson')
+    await writeRows(file)
+    const args = ['import', 'big.ndjson', '--max-pending', '2000', '--progress-interval-ms', '1']
+    const child = spawn(
+      process.execPath,
+      ['--conditions', 'ampkit-source', '--import', TSX, MAIN, ...args, ...local.target('/batch')],
+      { cwd: local.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+      const delivered = /, ([\d,]+) delivered/.exec(chunk.toString('utf8'))?.[1]
+      if (delivered !== undefined && Number(delivered.replace(/,/g, '')) >= 6000 && !child.killed)
+        child.kill('SIGINT')
+    })
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(130)
+    expect(stderr).toContain('interrupted: checkpoint written')
+    const checkpoint = JSON.parse(await readFile(`${file}.ampkit-checkpoint.json`, 'utf8')) as {
+      files: Record<string, { line: number; complete: boolean }>
+    }
+    expect(checkpoint.files[file]?.complete).toBe(false)
+    const second = await local.cli([...args, '--json', ...local.target('/batch')])
+    expect(second.code).toBe(0)
+    const final = await distinctEvents()
+    expect(final.total).toBe(ROWS)
+    expect(final.distinct).toBe(ROWS)
+  }, 60_000)
+
+  it('resumes a gzip CSV from its checkpoint by skipping the rows already done', async () => {
+    const csv = [
+      'event_type,user_id,time',
+      ...Array.from(
+        { length: 10 },
+        (_, i) => `Row,resume-user-${i % USERS},${1_700_000_000_000 + i}`,
+      ),
+    ].join('\n')
+    await writeFile(join(local.dir, 'rows.csv.gz'), gzipSync(`${csv}\n`))
+    // As if rows 1-4 (lines 2-5) were delivered before an interruption.
+    const doneBytes = Buffer.byteLength(`${csv.split('\n').slice(0, 5).join('\n')}\n`)
+    const path = join(local.dir, 'rows.csv.gz')
+    await writeFile(
+      join(local.dir, 'ckpt.json'),
+      JSON.stringify({
+        version: 1,
+        files: { [path]: { offset: doneBytes, line: 5, complete: false } },
+      }),
+    )
+    const result = await local.cli([
+      'import',
+      'rows.csv.gz',
+      '--checkpoint',
+      'ckpt.json',
+      ...local.target('/batch'),
+    ])
+    expect(result.code).toBe(0)
+    expect(result.out).toContain(
+      'rows.csv.gz: 6 rows, 6 sent, 6 delivered, 0 failed, 0 invalid, 4 rows done before (resumed)',
+    )
+    const saved = JSON.parse(await readFile(join(local.dir, 'ckpt.json'), 'utf8')) as {
+      files: Record<string, { offset: number; complete: boolean }>
+    }
+    expect(saved.files[path]).toMatchObject({
+      offset: Buffer.byteLength(`${csv}\n`),
+      complete: true,
+    })
+  })
 })
