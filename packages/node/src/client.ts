@@ -30,6 +30,7 @@ import { failure, MESSAGES, settle, TrackHandle } from './result.ts'
 import type { IRevenue } from './revenue.ts'
 import { SessionManager } from './sessions.ts'
 import { type ClientStats, Stats } from './stats.ts'
+import { createTaxonomyGuard, type TaxonomyGuard } from './taxonomy/guard.ts'
 import { type VerifyResult, verifyEndpoint } from './verify.ts'
 
 /** Calls made before `init()` are kept, up to this many, and replayed by `init()`. */
@@ -52,6 +53,7 @@ interface Ready {
   unregisterExitHooks: () => void
   /** The durable outbox, when `persistence` is on (and the client is not disabled). */
   outbox: OutboxStore | undefined
+  taxonomy: TaxonomyGuard
 }
 
 function describeFindings(findings: readonly EventFinding[]): string {
@@ -83,6 +85,15 @@ export class AmpkitClient implements NodeClient {
       return { promise: Promise.resolve() }
     }
     const resolved = resolveNodeOptions(apiKey, options)
+    // Built before anything starts, so a bad `taxonomy` option throws its ConfigError cleanly.
+    const taxonomy = createTaxonomyGuard(
+      options.taxonomy,
+      (violation) => {
+        resolved.loggerProvider.warn(violation.message)
+        this.#emitter.emit('taxonomy', violation)
+      },
+      options.env ?? process.env,
+    )
     this.#logger = resolved.loggerProvider
     this.#plugins.logger = resolved.loggerProvider
     this.#optOut = resolved.optOut
@@ -156,6 +167,7 @@ export class AmpkitClient implements NodeClient {
       exitTarget,
       unregisterExitHooks,
       outbox,
+      taxonomy,
     }
     for (const name of ['transportProvider', 'storageProvider', 'offline', 'identify'] as const) {
       if (options[name] !== undefined) {
@@ -310,6 +322,7 @@ export class AmpkitClient implements NodeClient {
     if (ready !== undefined) {
       const stats = ready.publisher.stats()
       if (ready.outbox !== undefined) stats.outbox = ready.outbox.stats()
+      stats.taxonomy = ready.taxonomy.stats()
       return stats
     }
     const stats = this.#stats
@@ -527,7 +540,15 @@ export class AmpkitClient implements NodeClient {
     }
   }
 
-  #enqueue(ready: Ready, record: QueuedEvent, event: Event): void {
+  #enqueue(ready: Ready, record: QueuedEvent, input: Event): void {
+    const verdict = ready.taxonomy.check(input)
+    if (verdict.action === 'refuse') {
+      input.library = ready.options.library
+      this.#refuse(ready, record, input, 'taxonomy', verdict.message)
+      return
+    }
+    // The guard's copy when it redacted or fixed a value; the input itself otherwise.
+    const event = verdict.event
     const findings = validateEvent(event, ready.validation)
     if (findings.length > 0) {
       event.library = ready.options.library

@@ -5,6 +5,7 @@
  */
 import type { RetryReason, Verdict } from './classify.ts'
 import type { DropReason } from './event-types.ts'
+import type { TaxonomyViolation } from './taxonomy/guard.ts'
 
 /** A request is about to be sent. */
 export interface RequestInfo {
@@ -73,6 +74,8 @@ export interface ClientEventMap {
   retry: RetryInfo
   drop: DropInfo
   outbox: OutboxInfo
+  /** A kind of taxonomy violation, reported once (see the `taxonomy` option). */
+  taxonomy: TaxonomyViolation
 }
 
 /** A listener. */

@@ -242,3 +242,5 @@ export type DropReason =
   | 'disabled'
   /** The client was shut down before the event could be delivered. */
   | 'shutdown'
+  /** The taxonomy guard refused the event (`taxonomy` mode `strict`). */
+  | 'taxonomy'

@@ -26,6 +26,7 @@ import {
 } from './outbox/options.ts'
 import type { OverflowPolicy } from './queue.ts'
 import type { SessionOptions } from './sessions.ts'
+import type { TaxonomyMode, TaxonomyOptions } from './taxonomy/options.ts'
 import type { Clock, TimerHandle } from './timers.ts'
 import type { FetchLike } from './transport.ts'
 
@@ -162,6 +163,12 @@ export interface NodeOptions {
   deadLetter?: DeadLetterOptions
   /** Flush on exit. `true`: beforeExit, SIGTERM and SIGINT. @default { beforeExit: true } */
   exitHooks?: boolean | ExitHookOptions
+  /**
+   * The taxonomy guard (event and property naming, PII, values, cardinality, an optional tracking
+   * plan): `false` turns it off, a mode string sets the mode, an object sets everything.
+   * @default 'warn', or 'strict' when NODE_ENV or ENV is `test` (read from `env`)
+   */
+  taxonomy?: boolean | TaxonomyMode | TaxonomyOptions
   /** Environment to read `AMPLITUDE_*` from. @default process.env */
   env?: Environment
   /** Injected clock, fetch and process. */

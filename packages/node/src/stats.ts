@@ -4,6 +4,7 @@
  */
 import type { DropReason } from './event-types.ts'
 import type { OutboxStats } from './outbox/outbox-store.ts'
+import type { TaxonomyStats } from './taxonomy/guard.ts'
 
 /** A point-in-time copy of the counters. */
 export interface ClientStats {
@@ -29,6 +30,8 @@ export interface ClientStats {
   requests: number
   /** The durable outbox's figures, when `persistence` is on. */
   outbox?: OutboxStats
+  /** The taxonomy guard's counters (after `init()`). */
+  taxonomy?: TaxonomyStats
 }
 
 /** The live counters. */

@@ -27,7 +27,7 @@ function runScript(options: string, tail = '', onReady?: (pid: number) => void):
     import { createInstance } from '@ampkit/node'
     const client = createInstance()
     client.init('exit-key-12345', { serverUrl: '${server.url}', env: {}, flushIntervalMillis: 600000, ${options} })
-    client.track('Last words', undefined, { user_id: 'user-00001' })
+    client.track('Last Words', undefined, { user_id: 'user-00001' })
     ${tail}
   `
   const child = spawn(
@@ -52,7 +52,7 @@ describe('at process exit', () => {
     const { code, stderr } = await runScript('')
     expect(stderr).toBe('')
     expect(code).toBe(0)
-    expect(server.accepted.map((e) => e.event_type)).toEqual(['Last words'])
+    expect(server.accepted.map((e) => e.event_type)).toEqual(['Last Words'])
   })
 
   it('does not keep the process alive for its 10-minute flush timer when exit hooks are off', async () => {
@@ -68,6 +68,6 @@ describe('at process exit', () => {
       (pid) => process.kill(pid, 'SIGTERM'),
     )
     expect(exit.signal).toBe('SIGTERM')
-    expect(server.accepted.map((e) => e.event_type)).toEqual(['Last words'])
+    expect(server.accepted.map((e) => e.event_type)).toEqual(['Last Words'])
   })
 })

@@ -29,6 +29,8 @@ describe('the standard catalog through the local server', () => {
       exitHooks: false,
       flushIntervalMillis: 60_000,
       logLevel: LogLevel.None,
+      // The catalog passes the client's own guard at its strictest.
+      taxonomy: 'strict',
     }).promise
     const track = standardCatalog.bind(client, { mode: 'strict' })
     const ids = { user_id: 'user-e2e-0001', device_id: 'device-e2e-0001' }
@@ -94,6 +96,7 @@ describe('the standard catalog through the local server', () => {
     expect(exposure?.user_properties).toMatchObject({ '[Experiment] new-checkout': 'treatment' })
     const refund = events.find((e) => e.event_type === 'RefundIssued')
     expect(refund).toMatchObject({ event_properties: { orderId: 'o2', amount: 20 } })
+    expect(client.stats().taxonomy).toMatchObject({ mode: 'strict', refused: 0, violations: {} })
     await client.shutdown()
   })
 })

@@ -34,7 +34,11 @@ const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set([
 const IDENTIFIER_LIKE =
   /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{5,}|\d{4}-\d{2}-\d{2}|[0-9a-f]{16,}|@/i
 
-/** Names (lower case, separators removed) that say nothing about what happened. */
+/**
+ * Names (lower case, separators removed) that say nothing about what happened: single verbs or nouns
+ * and placeholders. Two-word object-action names (`Button Clicked`) pass; whether an object is too
+ * vague is for a tracking plan to decide.
+ */
 const GENERIC_NAMES: readonly string[] = [
   'click',
   'clicked',
@@ -57,8 +61,6 @@ const GENERIC_NAMES: readonly string[] = [
   'pageview',
   'screen',
   'screenview',
-  'buttonclick',
-  'buttonclicked',
   'log',
   'data',
   'custom',

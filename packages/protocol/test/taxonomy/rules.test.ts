@@ -49,7 +49,7 @@ describe('event-type naming', () => {
     },
   )
 
-  it.each(['click', 'view', 'event', 'test', 'track', 'Button Click', 'Test Event', 'Viewed'])(
+  it.each(['click', 'view', 'event', 'test', 'track', 'Test Event', 'Custom Event', 'Viewed'])(
     'refuses the generic %s with event-type-generic',
     (eventType) => {
       expect(eventRules(eventType)).toEqual(['event-type-generic'])
