@@ -175,4 +175,22 @@ describe('ampkit import, interrupted and resumed', () => {
       complete: true,
     })
   })
+
+  it('refuses to resume a file that is now shorter than its checkpoint', async () => {
+    await writeFile(
+      join(local.dir, 'short.ndjson'),
+      '{"event_type":"A","user_id":"resume-user-0"}\n',
+    )
+    const path = join(local.dir, 'short.ndjson')
+    await writeFile(
+      `${path}.ampkit-checkpoint.json`,
+      JSON.stringify({
+        version: 1,
+        files: { [path]: { offset: 5000, line: 40, complete: false } },
+      }),
+    )
+    const result = await local.cli(['import', 'short.ndjson', ...local.target('/batch')])
+    expect(result.code).toBe(1)
+    expect(result.err).toContain('short.ndjson: error: the file is shorter than its checkpoint')
+  })
 })

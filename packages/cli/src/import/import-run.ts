@@ -193,6 +193,12 @@ export async function runImport(options: ImportRunOptions): Promise<ImportRunRes
       // (gzip cannot seek; a CSV needs its header; a JSON array its structure).
       const opened = await openInput(input.path, format === 'ndjson' ? start.offset : 0)
       const seeked = format === 'ndjson' && !opened.gzip && start.offset > 0
+      if (!opened.gzip && opened.fileBytes < start.offset) {
+        opened.bytes.destroy()
+        throw new Error(
+          `the file is shorter than its checkpoint (${start.offset} bytes done): it changed; use --restart`,
+        )
+      }
       currentRead = opened.readBytes
       if (seeked) report.resumedRows = start.line
       let records: AsyncGenerator<RawRecord>
