@@ -1,6 +1,7 @@
 /**
- * Micro-benchmark of the taxonomy checker (not a test): `node --import tsx
- * packages/protocol/test/taxonomy/bench-checker.ts`. Prints the cost per typical event (an event
+ * Micro-benchmark of the taxonomy checker (not a test): `node --import tsx --conditions ampkit-source
+ * packages/protocol/test/taxonomy/bench-checker.ts` (`npm run bench -- taxonomy` measures the built
+ * packages). Prints the cost per typical event (an event
  * type and 5–8 properties) for clean events, and for events with findings.
  */
 import { createTaxonomyChecker } from '@ampkit/protocol'
