@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cliEntry } from '../lib/availability.ts'
 import { repoRoot, runChild, workerExecArgv } from '../lib/child.ts'
-import { startAmpkitServer } from '../lib/server-process.ts'
+import { rssOf, startAmpkitServer } from '../lib/server-process.ts'
 import { fmt } from '../lib/table.ts'
 import type { Scenario, ScenarioOutcome, TargetCheck } from './scenario.ts'
 
@@ -50,6 +50,8 @@ async function writeRows(path: string, rows: number): Promise<number> {
 interface ImportRun {
   exitCode: number | null
   elapsedMs: number
+  /** Largest RSS of the import process, sampled every 250 ms. */
+  maxRssBytes?: number
   report?: {
     delivered: number
     sent: number
@@ -73,6 +75,11 @@ function runImport(
   let stdout = ''
   let stderr = ''
   let interrupted = false
+  let maxRssBytes: number | undefined
+  const sampler = setInterval(() => {
+    const rss = child.pid === undefined ? undefined : rssOf(child.pid)
+    if (rss !== undefined) maxRssBytes = Math.max(maxRssBytes ?? 0, rss)
+  }, 250)
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8')
   })
@@ -92,6 +99,7 @@ function runImport(
   })
   return new Promise((resolve) => {
     child.once('exit', (code) => {
+      clearInterval(sampler)
       const last = stdout.trim().split('\n').at(-1)
       let report: ImportRun['report']
       try {
@@ -102,6 +110,7 @@ function runImport(
       resolve({
         exitCode: code,
         elapsedMs: performance.now() - started,
+        ...(maxRssBytes !== undefined && { maxRssBytes }),
         ...(report !== undefined && { report }),
         stderrTail: stderr.slice(-600),
       })
@@ -189,6 +198,10 @@ export const importScenario: Scenario = {
               ],
               ['resumed run: events/s (as it reports)', fmt.rate(second.report?.eventsPerSecond)],
               ['both runs: events/s, process start to exit', fmt.rate(overall)],
+              [
+                'import process peak RSS, first / resumed run',
+                `${fmt.megabytes(first.maxRssBytes)} / ${fmt.megabytes(second.maxRssBytes)}`,
+              ],
               ['events stored (DuckDB, after SIGTERM)', fmt.count(storedEvents)],
             ],
           },
