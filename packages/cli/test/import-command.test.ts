@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../src/run-cli.ts'
 import { type LocalTarget, startLocalTarget } from './helpers/local-target.ts'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/import/', import.meta.url))
@@ -172,5 +173,25 @@ describe('ampkit import', () => {
     } finally {
       if (saved !== undefined) process.env.AMPLITUDE_API_KEY = saved
     }
+  })
+
+  it('draws a progress bar on a terminal and plain lines otherwise', async () => {
+    const run = async (isTTY: boolean) => {
+      const err: string[] = []
+      const code = await runCli(['import', 'events.json', '--dry-run'], {
+        stdout: () => {},
+        stderr: (t) => err.push(t),
+        cwd: local.dir,
+        isTTY,
+      })
+      return { code, err: err.join('') }
+    }
+    const tty = await run(true)
+    expect(tty.err).toMatch(/^\[#+\.*\] 100\.0% 4 rows, 0 delivered, 1 invalid 0 ev\/s, ETA 0:00$/m)
+    const plain = await run(false)
+    expect(plain.err).toMatch(
+      /^import: 100\.0% 4 rows, 0 delivered, 1 invalid, 0 ev\/s, ETA 0:00$/m,
+    )
+    expect(plain.err).not.toContain('[#')
   })
 })

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { environmentForSending, resolveTarget } from '../src/amplitude-target.ts'
 import { type LocalTarget, project, startLocalTarget } from './helpers/local-target.ts'
 
 let local: LocalTarget
@@ -164,5 +165,39 @@ describe('ampkit identify', () => {
     ])
     expect(add.code).toBe(2)
     expect(add.err).toMatch(/--add takes KEY=NUMBER/)
+  })
+})
+
+describe('credentials and endpoints', () => {
+  const none = { 'api-key': undefined, 'server-zone': undefined, 'server-url': undefined }
+
+  it('prefers flags over AMPLITUDE_* variables and ignores empty values', () => {
+    const env = {
+      AMPLITUDE_API_KEY: 'env-key',
+      AMPLITUDE_SERVER_ZONE: 'eu',
+      AMPLITUDE_SERVER_URL: ' ',
+    }
+    expect(resolveTarget(none, env)).toEqual({ apiKey: 'env-key', serverZone: 'EU' })
+    expect(
+      resolveTarget(
+        { 'api-key': 'flag-key', 'server-zone': 'US', 'server-url': 'http://127.0.0.1:1/batch' },
+        env,
+      ),
+    ).toEqual({ apiKey: 'flag-key', serverZone: 'US', serverUrl: 'http://127.0.0.1:1/batch' })
+  })
+
+  it('names what is missing or wrong without echoing a key', () => {
+    expect(() => resolveTarget(none, {})).toThrow(/--api-key KEY or AMPLITUDE_API_KEY/)
+    expect(() =>
+      resolveTarget({ ...none, 'api-key': 'secret-key-1' }, { AMPLITUDE_SERVER_ZONE: 'APAC' }),
+    ).toThrow(/^--server-zone must be US or EU, got 'APAC'$/)
+  })
+
+  it('hands the client an environment without the test-mode switches', () => {
+    expect(
+      environmentForSending({ NODE_ENV: 'test', ENV: 'test', AMPLITUDE_API_KEY: 'k' }),
+    ).toEqual({
+      AMPLITUDE_API_KEY: 'k',
+    })
   })
 })
