@@ -135,6 +135,7 @@ export {
   isIdentifyOperation,
 } from './user-property-operations.ts'
 export {
+  EVENT_SCALAR_FIELDS,
   type EventFinding,
   type FindingKind,
   normalizeEvent,

@@ -72,6 +72,16 @@ const OBJECT_FIELDS = [
 
 const PROPERTY_FIELDS = ['event_properties', 'user_properties', 'group_properties'] as const
 
+/**
+ * Every top-level event field that holds one string or number (ids, device and location context,
+ * revenue, times), e.g. for mapping a CSV column of the same name onto the event.
+ */
+export const EVENT_SCALAR_FIELDS: readonly string[] = [
+  ...STRING_FIELDS,
+  ...NUMBER_FIELDS,
+  ...INTEGER_FIELDS,
+]
+
 /** Options that change validation, from the request's `options`. */
 export interface ValidationOptions {
   /** Minimum id length; shorter ids are removed from the event. @default 5 */

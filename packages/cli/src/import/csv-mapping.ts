@@ -6,6 +6,7 @@
  * A column named like an event field maps to it unless mapped elsewhere; every other column becomes
  * an event property (or is dropped with `unmapped: 'ignore'`). Empty cells are left out.
  */
+import { EVENT_SCALAR_FIELDS } from '@ampkit/protocol'
 import { usageError } from '../cli-error.ts'
 
 /** Fields whose CSV text is read as a number (the rest of the event's own fields are strings). */
@@ -20,42 +21,7 @@ const NUMERIC_FIELDS = new Set([
 ])
 
 /** Top-level event fields a same-named column maps to by default. */
-const EVENT_FIELDS = new Set([
-  'event_type',
-  'user_id',
-  'device_id',
-  'time',
-  'insert_id',
-  'session_id',
-  'event_id',
-  'app_version',
-  'platform',
-  'os_name',
-  'os_version',
-  'device_brand',
-  'device_manufacturer',
-  'device_model',
-  'carrier',
-  'country',
-  'region',
-  'city',
-  'dma',
-  'language',
-  'price',
-  'quantity',
-  'revenue',
-  'productId',
-  'revenueType',
-  'location_lat',
-  'location_lng',
-  'ip',
-  'idfa',
-  'idfv',
-  'adid',
-  'android_id',
-  'partner_id',
-  'user_agent',
-])
+const EVENT_FIELDS: ReadonlySet<string> = new Set(EVENT_SCALAR_FIELDS)
 
 const NESTED = new Set(['event_properties', 'user_properties', 'groups'])
 
