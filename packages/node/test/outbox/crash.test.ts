@@ -41,10 +41,14 @@ function startChild(args: string[]): {
   lines: string[]
   ready: Promise<void>
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
-    env: { ...process.env, AMPLITUDE_FORCE_ENABLE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=ampkit-source', '--import', 'tsx', CHILD, ...args],
+    {
+      env: { ...process.env, AMPLITUDE_FORCE_ENABLE: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const lines: string[] = []
   let buffered = ''
   let markReady!: () => void
