@@ -25,6 +25,12 @@ export interface MemoryResult {
   heapUsedDeltaBytes: number
   externalDeltaBytes: number
   bytesPerEvent: number
+  /**
+   * Heap + external growth over the second half of the events / half the events: what one more queued
+   * event costs, without fixed overheads (HTTP client buffers, lazily built structures) that do not
+   * grow with the queue.
+   */
+  marginalBytesPerEvent: number
   clientStats: unknown
   error?: string
 }
@@ -54,8 +60,13 @@ async function main(): Promise<void> {
   // Warm up code paths (JIT, lazily created structures) outside the measured span.
   for (let seq = 0; seq < 100; seq++) client.track(next(seq))
   const before = await settleHeap()
-  for (let seq = 0; seq < input.events; seq++) client.track(next(seq))
+  const half = Math.floor(input.events / 2)
+  for (let seq = 0; seq < half; seq++) client.track(next(seq))
+  const middle = await settleHeap()
+  for (let seq = half; seq < input.events; seq++) client.track(next(seq))
   const after = await settleHeap()
+  const marginalBytesPerEvent =
+    (after.heapUsed + after.external - middle.heapUsed - middle.external) / (input.events - half)
   const heapUsedDeltaBytes = after.heapUsed - before.heapUsed
   const externalDeltaBytes = after.external - before.external
   finishWorker({
@@ -65,6 +76,7 @@ async function main(): Promise<void> {
     heapUsedDeltaBytes,
     externalDeltaBytes,
     bytesPerEvent: (heapUsedDeltaBytes + externalDeltaBytes) / input.events,
+    marginalBytesPerEvent,
     clientStats: client.stats(),
   } satisfies MemoryResult)
 }
