@@ -2,6 +2,7 @@
  * @module The `Identify` builder, method for method as in `@amplitude/analytics-node`: one operation
  * per property (the first wins), nothing after `clearAll()`, `add` takes numbers only.
  */
+import { IDENTIFY_OPERATIONS } from '@ampkit/protocol'
 import {
   IdentifyOperation,
   type IdentifyUserProperties,
@@ -112,4 +113,83 @@ export class Identify implements IIdentify {
     }
     return true
   }
+}
+
+/** What `identifyFromOperations` made of a payload. */
+export interface IdentifyFromOperations {
+  /** The builder, or undefined when the payload holds no operation. */
+  identify: Identify | undefined
+  /** What was left out and why (unknown operation, a value the builder does not take). */
+  problems: string[]
+}
+
+function isPropertyBag(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * An `Identify` built from a user-properties payload as the wire spells it
+ * (`{"$set":{…},"$add":{…},"$unset":{…}}`), in Amplitude's order of operations. What the builder
+ * would skip (an unknown operation, an operation that does not map properties to values, a
+ * non-numeric `$add`) is left out and named in `problems`, so a caller can refuse it (the CLI) or
+ * carry on as the builder does (typed trackers).
+ */
+export function identifyFromOperations(
+  payload: Readonly<Record<string, unknown>>,
+): IdentifyFromOperations {
+  const problems: string[] = []
+  for (const key of Object.keys(payload)) {
+    if (!(IDENTIFY_OPERATIONS as readonly string[]).includes(key))
+      problems.push(`unknown operation '${key}' (one of ${IDENTIFY_OPERATIONS.join(', ')})`)
+  }
+  const identify = new Identify()
+  let any = false
+  for (const operation of IDENTIFY_OPERATIONS) {
+    if (!Object.hasOwn(payload, operation)) continue
+    if (operation === '$clearAll') {
+      identify.clearAll()
+      any = true
+      continue
+    }
+    const bag = payload[operation]
+    if (!isPropertyBag(bag)) {
+      problems.push(`${operation} must map property names to values`)
+      continue
+    }
+    for (const [key, value] of Object.entries(bag)) {
+      any = true
+      const v = value as ValidPropertyType
+      switch (operation) {
+        case '$set':
+          identify.set(key, v)
+          break
+        case '$setOnce':
+          identify.setOnce(key, v)
+          break
+        case '$add':
+          if (typeof value === 'number') identify.add(key, value)
+          else problems.push(`$add ${key} must be a number`)
+          break
+        case '$append':
+          identify.append(key, v)
+          break
+        case '$prepend':
+          identify.prepend(key, v)
+          break
+        case '$preInsert':
+          identify.preInsert(key, v)
+          break
+        case '$postInsert':
+          identify.postInsert(key, v)
+          break
+        case '$remove':
+          identify.remove(key, v)
+          break
+        case '$unset':
+          identify.unset(key)
+          break
+      }
+    }
+  }
+  return { identify: any ? identify : undefined, problems }
 }

@@ -57,7 +57,12 @@ export type {
   EventOptions,
   Result,
 } from './event-types.ts'
-export { Identify, type IIdentify } from './identify.ts'
+export {
+  Identify,
+  type IdentifyFromOperations,
+  type IIdentify,
+  identifyFromOperations,
+} from './identify.ts'
 export { type ILogger, LogLevel } from './logger.ts'
 export {
   type ClientHooks,

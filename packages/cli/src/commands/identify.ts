@@ -3,7 +3,7 @@
  * the user-property operations given as flags or as a JSON object of operations. Exits 1 when it was
  * not delivered.
  */
-import { Identify, type Types } from '@ampkit/node'
+import { Identify, identifyFromOperations, type Types } from '@ampkit/node'
 import { createTargetClient, resolveTarget, TARGET_ARGS } from '../amplitude-target.ts'
 import { usageError } from '../cli-error.ts'
 import { defineCommand } from '../command.ts'
@@ -25,68 +25,6 @@ function keyValue(option: string, text: string): [string, Value] {
     // Not JSON: the plain string (`--set plan=pro`).
   }
   return [text.slice(0, at), value]
-}
-
-const OPERATIONS = [
-  '$set',
-  '$setOnce',
-  '$add',
-  '$append',
-  '$prepend',
-  '$preInsert',
-  '$postInsert',
-  '$remove',
-  '$unset',
-  '$clearAll',
-] as const
-
-/** Applies a JSON object of operations (`{"$set":{…},"$add":{…}}`) to an `Identify`. */
-function applyOperations(identify: Identify, operations: Record<string, unknown>): void {
-  for (const [operation, fields] of Object.entries(operations)) {
-    if (!(OPERATIONS as readonly string[]).includes(operation))
-      throw usageError(
-        `--props: unknown operation '${operation}' (one of ${OPERATIONS.join(', ')})`,
-      )
-    if (operation === '$clearAll') {
-      identify.clearAll()
-      continue
-    }
-    if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
-      throw usageError(`--props: ${operation} must map property names to values`)
-    for (const [key, value] of Object.entries(fields)) {
-      const v = value as Value
-      switch (operation) {
-        case '$set':
-          identify.set(key, v)
-          break
-        case '$setOnce':
-          identify.setOnce(key, v)
-          break
-        case '$add':
-          if (typeof value !== 'number') throw usageError(`--props: $add ${key} must be a number`)
-          identify.add(key, value)
-          break
-        case '$append':
-          identify.append(key, v)
-          break
-        case '$prepend':
-          identify.prepend(key, v)
-          break
-        case '$preInsert':
-          identify.preInsert(key, v)
-          break
-        case '$postInsert':
-          identify.postInsert(key, v)
-          break
-        case '$remove':
-          identify.remove(key, v)
-          break
-        case '$unset':
-          identify.unset(key)
-          break
-      }
-    }
-  }
 }
 
 export const identifyCommand = defineCommand({
@@ -127,8 +65,12 @@ export const identifyCommand = defineCommand({
     const deviceId = args['device-id']
     if (userId === undefined && deviceId === undefined)
       throw usageError('--user-id or --device-id is needed')
-    const identify = new Identify()
-    if (args.props !== undefined) applyOperations(identify, parseJsonObject('--props', args.props))
+    let identify = new Identify()
+    if (args.props !== undefined) {
+      const built = identifyFromOperations(parseJsonObject('--props', args.props))
+      if (built.problems.length > 0) throw usageError(`--props: ${built.problems.join('; ')}`)
+      identify = built.identify ?? identify
+    }
     for (const text of args.set) identify.set(...keyValue('--set', text))
     for (const text of args['set-once']) identify.setOnce(...keyValue('--set-once', text))
     for (const text of args.add) {

@@ -7,7 +7,6 @@
  */
 import {
   defineTrackingPlan as definePlan,
-  IDENTIFY_OPERATIONS,
   type PlanEvents,
   type PlanSpec,
   type PropertiesOf,
@@ -17,7 +16,7 @@ import {
 } from '@ampkit/protocol'
 import type { NodeClient } from '../client-types.ts'
 import type { AmplitudeReturn, BaseEvent, EventOptions, Result } from '../event-types.ts'
-import { Identify } from '../identify.ts'
+import { identifyFromOperations } from '../identify.ts'
 import type { ILogger } from '../logger.ts'
 import { createQueuedEvent } from '../queued-event.ts'
 import { failure, settle, TrackHandle } from '../result.ts'
@@ -59,51 +58,6 @@ export type BindablePlan<E extends PlanEvents> = Omit<TrackingPlan<E>, 'extend'>
 }
 
 const ID_FIELDS = ['user_id', 'device_id', 'time', 'session_id'] as const
-
-function identifyFrom(ops: Record<string, unknown>): Identify | undefined {
-  const identify = new Identify()
-  let any = false
-  for (const op of IDENTIFY_OPERATIONS) {
-    const bag = ops[op]
-    if (typeof bag !== 'object' || bag === null) continue
-    for (const [key, value] of Object.entries(bag)) {
-      any = true
-      switch (op) {
-        case '$set':
-          identify.set(key, value)
-          break
-        case '$setOnce':
-          identify.setOnce(key, value)
-          break
-        case '$add':
-          identify.add(key, value as number)
-          break
-        case '$append':
-          identify.append(key, value)
-          break
-        case '$prepend':
-          identify.prepend(key, value)
-          break
-        case '$preInsert':
-          identify.preInsert(key, value)
-          break
-        case '$postInsert':
-          identify.postInsert(key, value)
-          break
-        case '$remove':
-          identify.remove(key, value)
-          break
-        case '$unset':
-          identify.unset(key)
-          break
-        case '$clearAll':
-          identify.clearAll()
-          break
-      }
-    }
-  }
-  return any ? identify : undefined
-}
 
 /** The options of the side-effect `$identify`: the event's ids and time, a fresh insert_id. */
 function identifyOptions(options: EventOptions | undefined): EventOptions {
@@ -160,7 +114,7 @@ export function bindTrackingPlan<E extends PlanEvents>(
         }
       }
       const ops = plan.userPropertiesFor(eventType, properties)
-      const identify = ops === undefined ? undefined : identifyFrom(ops)
+      const identify = ops === undefined ? undefined : identifyFromOperations(ops).identify
       if (identify !== undefined) client.identify(identify, identifyOptions(eventOptions))
       const revenue = plan.revenueFor(eventType, properties)
       if (revenue !== undefined) Object.assign(event, revenue)
