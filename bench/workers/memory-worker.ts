@@ -57,13 +57,16 @@ async function main(): Promise<void> {
     ...(input.extraOptions === undefined ? {} : { extraOptions: input.extraOptions }),
   })
   const next = eventStream()
-  // Warm up code paths (JIT, lazily created structures) outside the measured span.
-  for (let seq = 0; seq < 100; seq++) client.track(next(seq))
+  // Warm up code paths (JIT, lazily created structures) outside the measured span: a full batch, so
+  // that the first send attempt, and what the HTTP client sets up for it, happens here too.
+  let warmUp = 0
+  for (; warmUp < input.batchSize + 1; warmUp++) client.track(next(warmUp))
+  await new Promise((resolve) => setTimeout(resolve, 500))
   const before = await settleHeap()
   const half = Math.floor(input.events / 2)
-  for (let seq = 0; seq < half; seq++) client.track(next(seq))
+  for (let seq = warmUp; seq < warmUp + half; seq++) client.track(next(seq))
   const middle = await settleHeap()
-  for (let seq = half; seq < input.events; seq++) client.track(next(seq))
+  for (let seq = warmUp + half; seq < warmUp + input.events; seq++) client.track(next(seq))
   const after = await settleHeap()
   const marginalBytesPerEvent =
     (after.heapUsed + after.external - middle.heapUsed - middle.external) / (input.events - half)
