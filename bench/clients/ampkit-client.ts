@@ -7,6 +7,7 @@
  * still being built.
  */
 import type { BenchClient, BenchClientConfig } from './bench-client.ts'
+import { driveDropInClient } from './drop-in-client.ts'
 
 interface Thenable {
   promise: Promise<unknown>
@@ -46,34 +47,12 @@ async function settle(value: Thenable | Promise<unknown>): Promise<unknown> {
 export async function createAmpkitClient(config: BenchClientConfig): Promise<BenchClient> {
   const { createInstance } = await loadAmpkit()
   const client = createInstance()
-  const options = {
-    serverUrl: config.serverUrl,
-    flushQueueSize: config.batchSize,
-    ...(config.flushIntervalMs === undefined
-      ? {}
-      : { flushIntervalMillis: config.flushIntervalMs }),
-    ...config.extraOptions,
-  }
-  await client.init(config.apiKey, options).promise
-  return {
-    describedConfig: { ...options, serverUrl: '<sink>' },
-    track(event, extraProperties) {
-      client.track(
-        event.eventType,
-        extraProperties === undefined
-          ? event.properties
-          : { ...event.properties, ...extraProperties },
-        { user_id: event.userId, device_id: event.deviceId },
-      )
-    },
-    async flush() {
-      await client.flush().promise
-    },
+  return driveDropInClient(client, config, {
     async close(timeoutMs) {
       await settle(client.shutdown({ timeoutMs }))
     },
     stats() {
       return client.stats()
     },
-  }
+  })
 }

@@ -6,32 +6,11 @@
  */
 import { createInstance } from '@amplitude/analytics-node'
 import type { BenchClient, BenchClientConfig } from './bench-client.ts'
+import { driveDropInClient } from './drop-in-client.ts'
 
 export async function createOfficialClient(config: BenchClientConfig): Promise<BenchClient> {
   const client = createInstance()
-  const options = {
-    serverUrl: config.serverUrl,
-    flushQueueSize: config.batchSize,
-    ...(config.flushIntervalMs === undefined
-      ? {}
-      : { flushIntervalMillis: config.flushIntervalMs }),
-    ...config.extraOptions,
-  }
-  await client.init(config.apiKey, options).promise
-  return {
-    describedConfig: { ...options, serverUrl: '<sink>' },
-    track(event, extraProperties) {
-      client.track(
-        event.eventType,
-        extraProperties === undefined
-          ? event.properties
-          : { ...event.properties, ...extraProperties },
-        { user_id: event.userId, device_id: event.deviceId },
-      )
-    },
-    async flush() {
-      await client.flush().promise
-    },
+  return driveDropInClient(client, config, {
     async close() {
       // The official SDK has no shutdown(): a last flush is all an application can do.
       await client.flush().promise
@@ -39,5 +18,5 @@ export async function createOfficialClient(config: BenchClientConfig): Promise<B
     stats() {
       return undefined
     },
-  }
+  })
 }
