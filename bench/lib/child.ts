@@ -118,6 +118,18 @@ export function workerInput<T>(): T {
   return JSON.parse(raw) as T
 }
 
+/**
+ * Inside a worker: resolves when the parent sends `{ type }` over IPC. Call it at module load, so a
+ * message sent while the worker is still starting up is not missed.
+ */
+export function parentSignal(type: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.on('message', (message) => {
+      if ((message as { type?: unknown }).type === type) resolve()
+    })
+  })
+}
+
 /** Inside a worker: sends the result to the parent and exits once the message is flushed. */
 export function finishWorker(result: unknown): void {
   if (process.send === undefined) {

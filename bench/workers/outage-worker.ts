@@ -5,7 +5,7 @@
  * — the most an application could do — and reports.
  */
 import { type ClientName, createBenchClient } from '../clients/bench-client.ts'
-import { failWorker, finishWorker, workerInput } from '../lib/child.ts'
+import { failWorker, finishWorker, parentSignal, workerInput } from '../lib/child.ts'
 import { eventStream } from '../lib/events.ts'
 
 export interface OutageInput {
@@ -26,17 +26,10 @@ export interface OutageResult {
   error?: string
 }
 
-function signal(type: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.on('message', (message) => {
-      if ((message as { type?: unknown }).type === type) resolve()
-    })
-  })
-}
 // `start`: the outage has begun (sent once this client is initialised, so start-up time does not
 // eat into the outage); `finish`: the endpoint is back and the retries had their window.
-const startSignal = signal('start')
-const finishSignal = signal('finish')
+const startSignal = parentSignal('start')
+const finishSignal = parentSignal('finish')
 
 async function main(): Promise<void> {
   const input = workerInput<OutageInput>()

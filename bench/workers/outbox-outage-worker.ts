@@ -5,7 +5,7 @@
  * parent's `finish` (the endpoint is back and the client had its window) and flushes and closes.
  */
 import { createBenchClient } from '../clients/bench-client.ts'
-import { failWorker, finishWorker, workerInput } from '../lib/child.ts'
+import { failWorker, finishWorker, parentSignal, workerInput } from '../lib/child.ts'
 import { eventStream } from '../lib/events.ts'
 
 export interface OutboxOutageInput {
@@ -26,15 +26,8 @@ export interface OutboxOutageResult {
   error?: string
 }
 
-function signal(type: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.on('message', (message) => {
-      if ((message as { type?: unknown }).type === type) resolve()
-    })
-  })
-}
-const startSignal = signal('start')
-const finishSignal = signal('finish')
+const startSignal = parentSignal('start')
+const finishSignal = parentSignal('finish')
 
 async function main(): Promise<void> {
   const input = workerInput<OutboxOutageInput>()
