@@ -28,24 +28,30 @@ function endpoint(clock: FakeClock, downForMs: number) {
   return { fetch, arrived, attempts: () => attempts }
 }
 
+/** A client at default delivery settings whose clock, jitter and fetch are the test's. */
+function clientOn(clock: FakeClock, server: ReturnType<typeof endpoint>, jitter: number) {
+  const client = createInstance()
+  client.init('outage-key-123456', {
+    serverUrl: 'http://127.0.0.1:1/2/httpapi',
+    env: {},
+    exitHooks: false,
+    logLevel: LogLevel.None,
+    hooks: {
+      now: clock.now,
+      setTimeout: clock.setTimeout,
+      clearTimeout: clock.clearTimeout,
+      random: () => jitter,
+      fetch: server.fetch,
+    },
+  })
+  return client
+}
+
 describe('an outage of 60 s with connection refused', () => {
   it('loses no event at the default retry settings', async () => {
     const clock = new FakeClock()
     const server = endpoint(clock, 60_000)
-    const client = createInstance()
-    client.init('outage-key-123456', {
-      serverUrl: 'http://127.0.0.1:1/2/httpapi',
-      env: {},
-      exitHooks: false,
-      logLevel: LogLevel.None,
-      hooks: {
-        now: clock.now,
-        setTimeout: clock.setTimeout,
-        clearTimeout: clock.clearTimeout,
-        random: () => 0,
-        fetch: server.fetch,
-      },
-    })
+    const client = clientOn(clock, server, 0)
     const handles = []
     for (let second = 0; second < 60; second += 5) {
       for (let i = 0; i < 10; i++)
@@ -66,22 +72,9 @@ describe('an outage of 60 s with connection refused', () => {
   it('finds the endpoint again within seconds of its return, not after the longest backoff', async () => {
     const clock = new FakeClock()
     const server = endpoint(clock, 50_000)
-    const client = createInstance()
-    client.init('outage-key-123456', {
-      serverUrl: 'http://127.0.0.1:1/2/httpapi',
-      env: {},
-      exitHooks: false,
-      logLevel: LogLevel.None,
-      // Longest jitter: the first send is at 10 s (the flush interval), retries at about 11, 13, 17,
-      // 25, 41 and 71 s; without probes the event would wait until 71 s.
-      hooks: {
-        now: clock.now,
-        setTimeout: clock.setTimeout,
-        clearTimeout: clock.clearTimeout,
-        random: () => 0.999,
-        fetch: server.fetch,
-      },
-    })
+    // Longest jitter: the first send is at 10 s (the flush interval), retries at about 11, 13, 17,
+    // 25, 41 and 71 s; without probes the event would wait until 71 s.
+    const client = clientOn(clock, server, 0.999)
     const handle = client.track('Back', undefined, { user_id: 'user-00001' })
     await clock.advance(49_900)
     expect(handle.settled).toBe(false)
@@ -93,20 +86,7 @@ describe('an outage of 60 s with connection refused', () => {
   it('fails events with a clear result once the retry budget is spent', async () => {
     const clock = new FakeClock()
     const server = endpoint(clock, Number.POSITIVE_INFINITY)
-    const client = createInstance()
-    client.init('outage-key-123456', {
-      serverUrl: 'http://127.0.0.1:1/2/httpapi',
-      env: {},
-      exitHooks: false,
-      logLevel: LogLevel.None,
-      hooks: {
-        now: clock.now,
-        setTimeout: clock.setTimeout,
-        clearTimeout: clock.clearTimeout,
-        random: () => 0,
-        fetch: server.fetch,
-      },
-    })
+    const client = clientOn(clock, server, 0)
     let retries = 0
     client.on('retry', () => retries++)
     const handle = client.track('Lost', undefined, { user_id: 'user-00001' })
