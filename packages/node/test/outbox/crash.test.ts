@@ -76,6 +76,20 @@ function kill(child: ChildProcess): Promise<void> {
   })
 }
 
+/** Restarts a client on the outbox directory against a live server and lets it deliver everything. */
+async function deliverWhatTheOutboxHolds(dir: string, serverUrl: string): Promise<void> {
+  const client = createInstance()
+  client.init('crash-test-key-0001', {
+    serverUrl,
+    env: {},
+    exitHooks: false,
+    logLevel: LogLevel.None,
+    persistence: { dir },
+  })
+  await client.flush().promise
+  await client.shutdown()
+}
+
 describe('the outbox across SIGKILL', () => {
   it('delivers after restart every event acknowledged as persisted before each kill', async () => {
     const down = `http://127.0.0.1:${await closedPort()}/2/httpapi`
@@ -98,16 +112,7 @@ describe('the outbox across SIGKILL', () => {
 
     const server = await TestServer.start()
     try {
-      const client = createInstance()
-      client.init('crash-test-key-0001', {
-        serverUrl: server.url,
-        env: {},
-        exitHooks: false,
-        logLevel: LogLevel.None,
-        persistence: { dir },
-      })
-      await client.flush().promise
-      await client.shutdown()
+      await deliverWhatTheOutboxHolds(dir, server.url)
       const arrived = new Map<string, Set<string>>()
       for (const event of server.accepted) {
         const key = String(event.event_properties?.key)
@@ -138,16 +143,7 @@ describe('the outbox across SIGKILL', () => {
     expect(tracked).toHaveLength(25)
     const server = await TestServer.start()
     try {
-      const client = createInstance()
-      client.init('crash-test-key-0001', {
-        serverUrl: server.url,
-        env: {},
-        exitHooks: false,
-        logLevel: LogLevel.None,
-        persistence: { dir },
-      })
-      await client.flush().promise
-      await client.shutdown()
+      await deliverWhatTheOutboxHolds(dir, server.url)
       expect(server.accepted.map((event) => event.insert_id)).toEqual(tracked)
     } finally {
       await server.close()
