@@ -27,9 +27,11 @@ import {
 } from './ingest-events.ts'
 import { FIRST_AMPLITUDE_ID, ProfileBook, type UserProfile } from './profile-book.ts'
 import { SCHEMA_STATEMENTS, SCHEMA_VERSION, USER_COLUMNS, VERSION_LOGS } from './schema.ts'
+import { SqlReader } from './sql-reader.ts'
 import type {
   IngestContext,
   IngestOutcome,
+  SqlValue,
   Store,
   UserActivityQuery,
   UserActivityResult,
@@ -247,6 +249,7 @@ function emptyBatch(): WriteBatch {
 
 class DuckDbStoreImpl implements DuckDbStore {
   readonly #instance: DuckDBInstance
+  readonly #reader: SqlReader
   /** Reads, schema work and every other statement outside the write pipeline. */
   readonly #connection: DuckDBConnection
   /** The write pipeline's connections (`#connection` is the first). */
@@ -272,6 +275,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     options: Required<Pick<DuckDbStoreOptions, 'now' | 'randomUUID' | 'dedupWindowMs'>>,
   ) {
     this.#instance = instance
+    this.#reader = new SqlReader(instance)
     this.#connection = writers[0]!
     this.#writers = writers
     this.#appenders = writers.map((writer) => new AppenderCache(writer))
@@ -850,6 +854,17 @@ class DuckDbStoreImpl implements DuckDbStore {
     })
   }
 
+  selectRows(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown>[]> {
+    if (this.#closed)
+      return Promise.reject(new StoreError('select failed: the store is closed', 'STORE_CLOSED'))
+    return this.#reader.selectRows(sql, params)
+  }
+
+  streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]> {
+    if (this.#closed) throw new StoreError('stream failed: the store is closed', 'STORE_CLOSED')
+    return this.#reader.streamRows(sql, params)
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     const drained = this.#readState('close', async () => {
@@ -861,6 +876,7 @@ class DuckDbStoreImpl implements DuckDbStore {
       await drained
     } finally {
       // Closing without the checkpoint still loses nothing: the WAL is replayed at the next open.
+      this.#reader.close()
       for (const appenders of this.#appenders) appenders.reset()
       for (const writer of this.#writers) writer.closeSync()
       this.#instance.closeSync()

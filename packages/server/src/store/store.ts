@@ -94,6 +94,23 @@ export interface Store {
     groupType: string,
     groupValue: string,
   ): Promise<Record<string, unknown> | undefined>
+  /**
+   * Runs one read-only SQL statement (DuckDB dialect, over the tables of `schema.ts`) with `?`
+   * parameters and returns its rows as plain objects: BIGINT as `number` when safe (else `bigint`),
+   * DECIMAL/DOUBLE as `number`, VARCHAR/JSON as `string`, LIST as arrays, NULL as `null`. It runs on
+   * a connection of its own, so a long query never delays ingestion, and it sees every write that
+   * was acknowledged before it started (DuckDB's MVCC snapshot).
+   */
+  selectRows(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown>[]>
+  /**
+   * Like `selectRows`, but yields the rows in chunks (about 2,048 rows each) as DuckDB produces them,
+   * so memory stays flat whatever the result size (the export route streams through this). Breaking
+   * out of the loop releases the connection.
+   */
+  streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]>
   /** Flushes and closes the database. */
   close(): Promise<void>
 }
+
+/** A value bound to a `?` parameter of `selectRows`/`streamRows`. */
+export type SqlValue = string | number | bigint | boolean | null

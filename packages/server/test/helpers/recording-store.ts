@@ -7,6 +7,7 @@ import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.
 import type {
   IngestContext,
   IngestOutcome,
+  SqlValue,
   Store,
   UserActivityQuery,
   UserActivityResult,
@@ -86,6 +87,14 @@ export class RecordingStore implements Store {
     groupValue: string,
   ): Promise<Record<string, unknown> | undefined> {
     return this.inner.groupProperties(projectId, groupType, groupValue)
+  }
+
+  selectRows(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown>[]> {
+    return this.inner.selectRows(sql, params)
+  }
+
+  streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]> {
+    return this.inner.streamRows(sql, params)
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.ts'
+import { context, T0 } from './store-helpers.ts'
+
+let store: DuckDbStore | undefined
+
+afterEach(async () => {
+  await store?.close()
+  store = undefined
+})
+
+async function storeWith(count: number): Promise<DuckDbStore> {
+  store = await openDuckDbStore({ path: ':memory:', now: () => T0 })
+  const events = Array.from({ length: count }, (_, i) => ({
+    event_type: i % 2 === 0 ? 'Play' : 'Stop',
+    user_id: `user-${i % 7}`,
+    time: T0 - i,
+    insert_id: `ins-${i}`,
+  }))
+  await store.ingestEvents(events, context())
+  return store
+}
+
+describe('read-only SQL on the store', () => {
+  it('returns rows as plain objects with BIGINT as number and binds ? parameters', async () => {
+    const s = await storeWith(10)
+    const rows = await s.selectRows(
+      'SELECT event_type, count(*) AS n, max(event_time_ms) AS latest FROM events WHERE event_type = ? GROUP BY 1',
+      ['Play'],
+    )
+    expect(rows).toEqual([{ event_type: 'Play', n: 5, latest: T0 }])
+  })
+
+  it('streams a large result in chunks that together hold every row once', async () => {
+    const s = await storeWith(5000)
+    let total = 0
+    let chunks = 0
+    const seen = new Set<string>()
+    for await (const rows of s.streamRows('SELECT insert_id FROM events ORDER BY seq')) {
+      chunks += 1
+      total += rows.length
+      for (const row of rows) seen.add(row.insert_id as string)
+    }
+    expect(total).toBe(5000)
+    expect(seen.size).toBe(5000)
+    expect(chunks).toBeGreaterThan(1)
+  })
+
+  it('sees writes acknowledged before the query and releases the connection on early exit', async () => {
+    const s = await storeWith(3000)
+    for await (const rows of s.streamRows('SELECT * FROM events')) {
+      expect(rows.length).toBeGreaterThan(0)
+      break
+    }
+    await s.ingestEvents(
+      [{ event_type: 'Late', user_id: 'user-x', insert_id: 'late-1' }],
+      context(),
+    )
+    const rows = await s.selectRows("SELECT count(*) AS n FROM events WHERE event_type = 'Late'")
+    expect(rows).toEqual([{ n: 1 }])
+  })
+
+  it('rejects a statement DuckDB cannot run, naming the error', async () => {
+    const s = await storeWith(1)
+    await expect(s.selectRows('SELECT nope FROM events')).rejects.toThrow(/nope/)
+  })
+})
