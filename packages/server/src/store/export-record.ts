@@ -2,66 +2,10 @@
  * @module Amplitude's 55-key export record (query-api.md §2.4) built from a stored event row: every key
  * always present, `null` when missing, timestamps as UTC `YYYY-MM-DD HH:MM:SS.ffffff`.
  */
+import { EXPORT_RECORD_KEYS } from '@ampkit/protocol'
 import type { EventExtra, EventRow } from './event-row.ts'
 
-/** The 55 keys of an exported event, in the order the records are written. */
-export const EXPORT_RECORD_KEYS = [
-  'app',
-  'event_type',
-  'event_id',
-  'uuid',
-  '$insert_id',
-  '$insert_key',
-  '$schema',
-  'user_id',
-  'device_id',
-  'amplitude_id',
-  'session_id',
-  'data_type',
-  'library',
-  'event_time',
-  'client_event_time',
-  'client_upload_time',
-  'server_received_time',
-  'server_upload_time',
-  'processed_time',
-  'user_creation_time',
-  'event_properties',
-  'user_properties',
-  'group_properties',
-  'groups',
-  'global_user_properties',
-  'plan',
-  'data',
-  'platform',
-  'os_name',
-  'os_version',
-  'device_family',
-  'device_type',
-  'device_brand',
-  'device_carrier',
-  'device_manufacturer',
-  'device_model',
-  'language',
-  'ip_address',
-  'country',
-  'region',
-  'city',
-  'dma',
-  'location_lat',
-  'location_lng',
-  'adid',
-  'idfa',
-  'amplitude_attribution_ids',
-  'amplitude_event_type',
-  'is_attribution_event',
-  'partner_id',
-  'source_id',
-  'sample_rate',
-  'paying',
-  'start_version',
-  'version_name',
-] as const
+export { EXPORT_RECORD_KEYS }
 
 /** One export key. */
 export type ExportRecordKey = (typeof EXPORT_RECORD_KEYS)[number]
