@@ -31,6 +31,7 @@ import { SqlReader } from './sql-reader.ts'
 import type {
   IngestContext,
   IngestOutcome,
+  SqlStatement,
   SqlValue,
   Store,
   UserActivityQuery,
@@ -419,6 +420,26 @@ class DuckDbStoreImpl implements DuckDbStore {
 
   read<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.#enqueue<T>({ kind: 'read', name: 'read', run: () => fn(this.#connection) })
+  }
+
+  writeSql(statements: readonly SqlStatement[]): Promise<void> {
+    return this.#enqueue<void>({
+      kind: 'read',
+      name: 'write metadata',
+      run: async () => {
+        const c = this.#connection
+        await c.run('BEGIN TRANSACTION')
+        try {
+          for (const { sql, params } of statements) {
+            await c.run(sql, params === undefined ? [] : [...params])
+          }
+          await c.run('COMMIT')
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => {})
+          throw error
+        }
+      },
+    })
   }
 
   #readState<T>(name: string, fn: () => Promise<T>): Promise<T> {

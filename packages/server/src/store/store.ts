@@ -108,9 +108,22 @@ export interface Store {
    * out of the loop releases the connection.
    */
   streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]>
+  /**
+   * Runs statements in one transaction, in turn with ingestion's writes, and resolves once they are
+   * committed. For the server's own metadata tables (cohorts, taxonomy, deletion jobs), which it
+   * creates with `CREATE TABLE IF NOT EXISTS` here; never for `events` or the profile tables, whose
+   * in-memory state only the store's own methods keep in step.
+   */
+  writeSql(statements: readonly SqlStatement[]): Promise<void>
   /** Flushes and closes the database. */
   close(): Promise<void>
 }
 
-/** A value bound to a `?` parameter of `selectRows`/`streamRows`. */
+/** One statement of `writeSql`. */
+export interface SqlStatement {
+  sql: string
+  params?: readonly SqlValue[]
+}
+
+/** A value bound to a `?` parameter of `selectRows`/`streamRows`/`writeSql`. */
 export type SqlValue = string | number | bigint | boolean | null

@@ -7,6 +7,7 @@ import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.
 import type {
   IngestContext,
   IngestOutcome,
+  SqlStatement,
   SqlValue,
   Store,
   UserActivityQuery,
@@ -95,6 +96,10 @@ export class RecordingStore implements Store {
 
   streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]> {
     return this.inner.streamRows(sql, params)
+  }
+
+  writeSql(statements: readonly SqlStatement[]): Promise<void> {
+    return this.inner.writeSql(statements)
   }
 
   async close(): Promise<void> {

@@ -65,3 +65,34 @@ describe('read-only SQL on the store', () => {
     await expect(s.selectRows('SELECT nope FROM events')).rejects.toThrow(/nope/)
   })
 })
+
+describe('metadata writes on the store', () => {
+  it('commits all statements of one call together, visible to later reads', async () => {
+    const s = await storeWith(1)
+    await s.writeSql([
+      { sql: 'CREATE TABLE IF NOT EXISTS notes (id INTEGER, text VARCHAR)' },
+      { sql: 'INSERT INTO notes VALUES (?, ?)', params: [1, 'one'] },
+      { sql: 'INSERT INTO notes VALUES (?, ?)', params: [2, 'two'] },
+    ])
+    expect(await s.selectRows('SELECT * FROM notes ORDER BY id')).toEqual([
+      { id: 1, text: 'one' },
+      { id: 2, text: 'two' },
+    ])
+  })
+
+  it('rolls back every statement of a call when one fails', async () => {
+    const s = await storeWith(1)
+    await s.writeSql([{ sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY)' }])
+    await expect(
+      s.writeSql([
+        { sql: 'INSERT INTO notes VALUES (1)' },
+        { sql: 'INSERT INTO notes VALUES (1)' },
+      ]),
+    ).rejects.toThrow(/write metadata failed/)
+    expect(await s.selectRows('SELECT count(*) AS n FROM notes')).toEqual([{ n: 0 }])
+    await s.ingestEvents([{ event_type: 'After', user_id: 'user-y', insert_id: 'a-1' }], context())
+    expect(
+      await s.selectRows("SELECT count(*) AS n FROM events WHERE event_type = 'After'"),
+    ).toEqual([{ n: 1 }])
+  })
+})
