@@ -17,6 +17,7 @@ import {
 } from '@ampkit/protocol'
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { DedupIndex } from './dedup-index.ts'
+import { deleteUsersStatements, planUserDeletion } from './delete-users.ts'
 import { EVENT_COLUMNS, EVENT_SELECT_LIST, type EventRow, eventRowFromObject } from './event-row.ts'
 import { toExportRecord } from './export-record.ts'
 import {
@@ -29,6 +30,7 @@ import { FIRST_AMPLITUDE_ID, ProfileBook, type UserProfile } from './profile-boo
 import { SCHEMA_STATEMENTS, SCHEMA_VERSION, USER_COLUMNS, VERSION_LOGS } from './schema.ts'
 import { SqlReader } from './sql-reader.ts'
 import type {
+  DeleteUsersOutcome,
   IngestContext,
   IngestOutcome,
   SqlStatement,
@@ -438,6 +440,35 @@ class DuckDbStoreImpl implements DuckDbStore {
           await c.run('ROLLBACK').catch(() => {})
           throw error
         }
+      },
+    })
+  }
+
+  deleteUsers(projectId: number, amplitudeIds: readonly number[]): Promise<DeleteUsersOutcome> {
+    return this.#enqueue<DeleteUsersOutcome>({
+      kind: 'read',
+      name: 'delete users',
+      run: async () => {
+        const plan = planUserDeletion(projectId, amplitudeIds, (id) =>
+          this.#state.book.canonical(id),
+        )
+        if (plan.deleted.length === 0) return { deleted: [], unknown: plan.unknown }
+        const c = this.#connection
+        await c.run('BEGIN TRANSACTION')
+        try {
+          for (const { sql, params } of deleteUsersStatements(projectId, plan.rowIds)) {
+            await c.run(sql, params === undefined ? [] : [...params])
+          }
+          await c.run('COMMIT')
+        } catch (error) {
+          await c.run('ROLLBACK').catch(() => {})
+          throw error
+        }
+        // Profiles, id maps and the dedup index are rebuilt from the tables. A deleted id is never
+        // handed to a new user in this process (after a restart only ids still in `events` are).
+        await this.#loadState()
+        this.#state.book.reserveAmplitudeIds(Math.max(...plan.rowIds))
+        return { deleted: plan.deleted, unknown: plan.unknown }
       },
     })
   }

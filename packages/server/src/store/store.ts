@@ -115,8 +115,23 @@ export interface Store {
    * in-memory state only the store's own methods keep in step.
    */
   writeSql(statements: readonly SqlStatement[]): Promise<void>
+  /**
+   * Deletes users (User Privacy API): every event, profile version and id mapping of each user,
+   * including the anonymous ids merged into it, in one transaction in turn with ingestion; the
+   * in-memory identity state is reloaded after it, so the users are gone from every read. An id of
+   * a merged anonymous profile deletes the user it was merged into.
+   */
+  deleteUsers(projectId: number, amplitudeIds: readonly number[]): Promise<DeleteUsersOutcome>
   /** Flushes and closes the database. */
   close(): Promise<void>
+}
+
+/** What `deleteUsers` did. */
+export interface DeleteUsersOutcome {
+  /** Canonical Amplitude ids of the users deleted. */
+  deleted: number[]
+  /** Requested ids that named no user of the project (nothing was deleted for them). */
+  unknown: number[]
 }
 
 /** One statement of `writeSql`. */

@@ -5,6 +5,7 @@
 import type { GroupIdentification, Identification, WireEvent } from '@ampkit/protocol'
 import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.ts'
 import type {
+  DeleteUsersOutcome,
   IngestContext,
   IngestOutcome,
   SqlStatement,
@@ -100,6 +101,10 @@ export class RecordingStore implements Store {
 
   writeSql(statements: readonly SqlStatement[]): Promise<void> {
     return this.inner.writeSql(statements)
+  }
+
+  deleteUsers(projectId: number, amplitudeIds: readonly number[]): Promise<DeleteUsersOutcome> {
+    return this.inner.deleteUsers(projectId, amplitudeIds)
   }
 
   async close(): Promise<void> {
