@@ -3,7 +3,7 @@
  * defaults for the serve options. Every bad value is a `ConfigError` naming the field (never a key).
  *
  * @example
- * { "projects": [{ "id": 1, "name": "Web", "apiKey": "…", "secretKey": "…" }],
+ * { "projects": [{ "id": 1, "name": "Web", "apiKey": "…", "secretKey": "…", "timeZone": "UTC" }],
  *   "host": "127.0.0.1", "port": 8250, "data": ".ampkit", "faults": false, "rateLimits": true }
  */
 import { readFile } from 'node:fs/promises'
@@ -39,7 +39,7 @@ export function parseServerConfig(value: unknown, source: string): ServerConfigF
     if (!Array.isArray(value.projects)) throw fail('projects', 'must be an array')
     config.projects = value.projects.map((item: unknown, index) => {
       if (!isRecord(item)) throw fail(`projects[${index}]`, 'must be an object')
-      const { id, name, apiKey, secretKey } = item
+      const { id, name, apiKey, secretKey, timeZone } = item
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1)
         throw fail(`projects[${index}].id`, 'must be a positive integer')
       if (name !== undefined && typeof name !== 'string')
@@ -48,7 +48,15 @@ export function parseServerConfig(value: unknown, source: string): ServerConfigF
         throw fail(`projects[${index}].apiKey`, 'must be a non-empty string')
       if (typeof secretKey !== 'string' || secretKey === '')
         throw fail(`projects[${index}].secretKey`, 'must be a non-empty string')
-      return { id, name: name ?? `Project ${id}`, apiKey, secretKey }
+      if (timeZone !== undefined && typeof timeZone !== 'string')
+        throw fail(`projects[${index}].timeZone`, 'must be an IANA time zone name')
+      return {
+        id,
+        name: name ?? `Project ${id}`,
+        apiKey,
+        secretKey,
+        ...(timeZone === undefined ? {} : { timeZone }),
+      }
     })
   }
   for (const field of ['host', 'data'] as const) {

@@ -15,6 +15,25 @@ export interface Project {
   apiKey: string
   /** The secret key, the password of HTTP Basic auth on the query APIs. */
   secretKey: string
+  /**
+   * IANA time zone in which the Dashboard REST API reads `start`/`end` and cuts day, week and month
+   * buckets (query-api.md §1.3). @default 'UTC'
+   */
+  timeZone?: string
+}
+
+/** A project's time zone, `UTC` when not set. */
+export function projectTimeZone(project: Project): string {
+  return project.timeZone ?? 'UTC'
+}
+
+function knownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone })
+    return true
+  } catch {
+    return false
+  }
 }
 
 function digest(value: string): Buffer {
@@ -44,6 +63,10 @@ export class ProjectRegistry {
         if (typeof project[field] !== 'string' || project[field].length === 0)
           throw new ConfigError(`projects[${index}].${field} must be a non-empty string`)
       }
+      if (project.timeZone !== undefined && !knownTimeZone(project.timeZone))
+        throw new ConfigError(
+          `projects[${index}].timeZone ${JSON.stringify(project.timeZone)} is not an IANA time zone`,
+        )
       // Named without the value: a key never appears in a message.
       if (keys.has(project.apiKey))
         throw new ConfigError(`projects[${index}].apiKey is used by another project`)
