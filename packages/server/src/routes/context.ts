@@ -2,6 +2,7 @@
  * @module What a route handler receives: the request, and the server's parts it may use.
  */
 import type { ProjectRegistry } from '../projects.ts'
+import type { CohortResolver } from '../query/cohort-members.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import type { Store } from '../store/store.ts'
 
@@ -28,4 +29,6 @@ export interface RouteContext {
   /** The client's address, when known (the node adapter passes it), for `ip: "$remote"`. */
   remoteAddress: string | undefined
   notes: RequestNotes
+  /** Cohort members for `userdata_cohort` segments; absent when the server keeps no cohorts. */
+  cohorts?: CohortResolver
 }
