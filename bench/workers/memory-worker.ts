@@ -24,6 +24,8 @@ export interface MemoryResult {
   config: Record<string, unknown>
   heapUsedDeltaBytes: number
   externalDeltaBytes: number
+  /** The part of `externalDeltaBytes` in ArrayBuffers (request bodies in flight, Buffers). */
+  arrayBuffersDeltaBytes: number
   bytesPerEvent: number
   /**
    * Heap + external growth over the second half of the events / half the events: what one more queued
@@ -35,16 +37,22 @@ export interface MemoryResult {
   error?: string
 }
 
-async function settleHeap(): Promise<{ heapUsed: number; external: number }> {
+async function settleHeap(): Promise<{
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+}> {
   const gc = globalThis.gc
   if (gc === undefined) throw new Error('memory worker needs --expose-gc')
-  // Let pending microtasks and timers run (serialisation, rejected sends) before measuring.
+  // Let pending microtasks and timers run (serialisation, rejected sends) before measuring. The
+  // scenario runs this worker with synchronous ArrayBuffer sweeping, so each gc() also frees the
+  // bodies of failed send attempts rather than leaving them counted in `external` for a while.
   for (let round = 0; round < 3; round++) {
     await new Promise((resolve) => setTimeout(resolve, 50))
     gc()
   }
   const usage = process.memoryUsage()
-  return { heapUsed: usage.heapUsed, external: usage.external }
+  return { heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers }
 }
 
 async function main(): Promise<void> {
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
     config: client.describedConfig,
     heapUsedDeltaBytes,
     externalDeltaBytes,
+    arrayBuffersDeltaBytes: after.arrayBuffers - before.arrayBuffers,
     bytesPerEvent: (heapUsedDeltaBytes + externalDeltaBytes) / input.events,
     marginalBytesPerEvent,
     clientStats: client.stats(),
