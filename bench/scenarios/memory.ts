@@ -7,9 +7,9 @@
  * keeps retrying: each attempt builds a request body (a ~350 KB Buffer per 1,000 events) that is
  * garbage once the attempt fails. By default V8 frees such ArrayBuffers on a background thread after
  * a GC and lowers its `external` counter only when that sweep is finalized, later; so right after a
- * forced GC, `external` still counted 3–16 MB of bodies already dead (or already freed: `external`
+ * forced GC, `external` still counted 3–20 MB of bodies already dead (or already freed: `external`
  * minus `arrayBuffers` jumped while `arrayBuffers` did not), depending on how many attempts had just
- * failed. That made bytes/event vary 487–637 between identical runs. Sweeping synchronously, the forced
+ * failed. That made bytes/event vary 490–670 between identical runs. Sweeping synchronously, the forced
  * GC leaves exactly what is still reachable in `external`: the body of a request in flight still
  * counts, as does everything the queue holds; only memory already dead stops counting. Measured with
  * the flag, non-ArrayBuffer external stays flat (the HTTP client's fixed setup) across runs and sizes.
