@@ -1,0 +1,191 @@
+/**
+ * @module What a segmentation query computes, derived once from the query and shared by the SQL
+ * engine and the reference evaluator, so both read the same events into the same series:
+ * - which events form series (all of them; with `m=formula` only those the formulas name), the
+ *   numeric property each reads, and the group keys each series family is split by;
+ * - the intervals: `buckets[0]` is where the scan starts. With a rolling window or average of N,
+ *   the scan starts N - 1 whole intervals before the range's first one, so the first points of the
+ *   range are rolled over real data, not over zeros. `seriesCollapsed` always covers the range only.
+ * - the segments as tested per event: `n=active` adds "performed an active event ≥ 1 time in this
+ *   interval" to each (Amplitude's active user: ≥ 1 active event in the interval).
+ */
+import type { EventSelector, Interval, PropertyRef, Segment } from '../ir.ts'
+import {
+  bucketStartWall,
+  dayToWallMs,
+  instantOfWall,
+  labelOfWall,
+  nextBucketWall,
+} from '../time-buckets.ts'
+import { formulaTerms } from './formula.ts'
+import type { SegmentationQuery } from './query.ts'
+
+/**
+ * Frequency bins of `m=histogram`: users who did the event 1, 2, …, 9 times, and 10 or more times
+ * (the last bin). Amplitude's default bins are not documented; these are ours.
+ */
+export const HISTOGRAM_BINS = 10
+
+/** Labels of the histogram bins, in order. */
+export const HISTOGRAM_BIN_LABELS: readonly string[] = Array.from(
+  { length: HISTOGRAM_BINS },
+  (_, i) => (i === HISTOGRAM_BINS - 1 ? `${HISTOGRAM_BINS}+` : String(i + 1)),
+)
+
+/** One event whose matches form series. */
+export interface EventPlan {
+  /** 0 for `e`, 1 for `e2`. */
+  eventIndex: number
+  selector: EventSelector
+  /** The numeric property summed by `sums`, `value_avg`, PROPSUM and PROPAVG. */
+  valueProperty: PropertyRef | undefined
+  /** Properties whose first values (or `(none)`) split the event's series. */
+  keys: readonly PropertyRef[]
+}
+
+/** One interval of the scan. */
+export interface BucketPlan {
+  /** The interval's first wall-clock instant in the project zone, as if UTC (ms). */
+  wallMs: number
+  /** Amplitude's x-value. */
+  label: string
+}
+
+export interface SegmentationPlan {
+  events: readonly EventPlan[]
+  /** Key columns of the widest event (narrower ones are padded with ''). */
+  keyCount: number
+  /** Active users per segment are needed (`pct_dau`, ACTIVE). */
+  needsActive: boolean
+  /** The segments as tested per event (`n=active` included). */
+  segments: readonly Segment[]
+  interval: Interval
+  timeZone: string
+  /** Events with `scanStartMs <= time < endMs` are read. */
+  scanStartMs: number
+  /** The range's start: events before it are outside `seriesCollapsed`. */
+  rangeStartMs: number
+  endMs: number
+  /** Every interval from the scan start to the range's end. */
+  buckets: readonly BucketPlan[]
+  /** Index in `buckets` of the range's first interval (0 unless rolling). */
+  firstOutputIndex: number
+  /** `rollingWindow` (1 = each point its own interval). */
+  window: number
+  /** True when the scan starts before the range (rolling). */
+  extended: boolean
+}
+
+const ACTIVE_IN_INTERVAL: Segment['conditions'][number] = {
+  kind: 'performed',
+  event: { eventType: '_active', filters: [], groupBy: [] },
+  op: '>=',
+  count: 1,
+  window: { kind: 'forEachInterval' },
+}
+
+function previousBucketWall(wallMs: number, interval: Interval): number {
+  if (interval === 'month') {
+    const d = new Date(wallMs)
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1)
+  }
+  // Fixed-length wall intervals: one step back is the next step's length.
+  return wallMs - (nextBucketWall(wallMs, interval) - wallMs)
+}
+
+/** The events that form series, their value properties and keys. */
+function eventPlans(query: SegmentationQuery): EventPlan[] {
+  const { metric } = query
+  if (metric === 'formula') {
+    const used = new Map<number, boolean>()
+    for (const formula of query.formulas)
+      for (const term of formulaTerms(formula.root))
+        used.set(
+          term.eventIndex,
+          (used.get(term.eventIndex) ?? false) || term.fn === 'PROPSUM' || term.fn === 'PROPAVG',
+        )
+    return [...used.keys()]
+      .sort((a, b) => a - b)
+      .map((eventIndex) => {
+        const selector = query.events[eventIndex] as EventSelector
+        // Amplitude's formulas group by every group_by (values matched across events) and
+        // PROPSUM/PROPAVG read the first one.
+        return {
+          eventIndex,
+          selector,
+          valueProperty: used.get(eventIndex) === true ? selector.groupBy[0] : undefined,
+          keys: [...selector.groupBy, ...query.groupBy],
+        }
+      })
+  }
+  return query.events.map((selector, eventIndex) => {
+    // `sums`/`value_avg` read the first group_by as their value (query-api.md §3.3); it is not a
+    // group key then. Every other group_by splits the series.
+    const consumesFirst = metric === 'sums' || metric === 'value_avg'
+    return {
+      eventIndex,
+      selector,
+      valueProperty: consumesFirst ? selector.groupBy[0] : undefined,
+      keys: [...(consumesFirst ? selector.groupBy.slice(1) : selector.groupBy), ...query.groupBy],
+    }
+  })
+}
+
+/** Derives the plan of a query. */
+export function planOf(query: SegmentationQuery): SegmentationPlan {
+  const { range } = query
+  const events = eventPlans(query)
+  const rolling = Math.max(query.rollingWindow, query.rollingAverage)
+  const firstWall = bucketStartWall(dayToWallMs(range.startDay), range.interval)
+  let scanWall = firstWall
+  for (let i = 1; i < rolling; i++) scanWall = previousBucketWall(scanWall, range.interval)
+  const extended = rolling > 1
+  const buckets: BucketPlan[] = []
+  const endWall = dayToWallMs(range.endDay) + 86_400_000
+  let firstOutputIndex = 0
+  for (let wall = scanWall; wall < endWall; wall = nextBucketWall(wall, range.interval)) {
+    if (wall === firstWall) firstOutputIndex = buckets.length
+    buckets.push({ wallMs: wall, label: labelOfWall(wall, range.interval) })
+  }
+  const needsActive =
+    query.metric === 'pct_dau' ||
+    query.formulas.some((f) => formulaTerms(f.root).some((t) => t.fn === 'ACTIVE'))
+  return {
+    events,
+    keyCount: Math.max(0, ...events.map((e) => e.keys.length)),
+    needsActive,
+    segments:
+      query.userType === 'active'
+        ? query.segments.map((s) => ({ conditions: [...s.conditions, ACTIVE_IN_INTERVAL] }))
+        : query.segments,
+    interval: range.interval,
+    timeZone: range.timeZone,
+    scanStartMs: extended ? instantOfWall(scanWall, range.timeZone) : range.startMs,
+    rangeStartMs: range.startMs,
+    endMs: range.endMs,
+    buckets,
+    firstOutputIndex,
+    window: query.rollingWindow,
+    extended,
+  }
+}
+
+/** The metric a series family is ordered by (Amplitude's "Group-bys" ordering table). */
+export type RankBy = 'users' | 'events' | 'sum'
+
+/**
+ * Amplitude orders groups by unique users for uniques, % active, frequency and formulas; by events
+ * for totals and average; by the property sum for sums and property averages.
+ */
+export function rankByOf(query: SegmentationQuery): RankBy {
+  switch (query.metric) {
+    case 'totals':
+    case 'average':
+      return 'events'
+    case 'sums':
+    case 'value_avg':
+      return 'sum'
+    default:
+      return 'users'
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * @module The pure-TypeScript reference evaluator of Event Segmentation: the same semantics as
+ * `sql.ts`, written plainly over in-memory events (analytics-semantics.md §1.2). It is the test
+ * oracle the SQL engine is compared with on random datasets, not a production path.
+ *
+ * Per segment, event and group, it collects each user's events per interval and over the range
+ * (the range part de-duplicates users for `seriesCollapsed`), then folds them into `Aggregate`s.
+ */
+import type { Store } from '../../store/store.ts'
+import { firstEventSeqs, matchesEvent } from '../event-selector.ts'
+import type { CohortMembers, EventSelector, PropertyRef } from '../ir.ts'
+import { groupLabel, propertyValues } from '../property-filter.ts'
+import { loadQueryEvents, type QueryEvent } from '../query-event.ts'
+import { segmentMatcher } from '../segment.ts'
+import { bucketLabel } from '../time-buckets.ts'
+import {
+  ACTIVE_EVENT_INDEX,
+  type Aggregate,
+  binOf,
+  emptyAggregate,
+  type SeriesAggregates,
+  seriesId,
+} from './aggregates.ts'
+import { planOf } from './plan.ts'
+import type { SegmentationQuery } from './query.ts'
+
+const ACTIVE: EventSelector = { eventType: '_active', filters: [], groupBy: [] }
+
+interface Cell {
+  events: number
+  sum: number
+  valueCount: number
+}
+
+interface Collecting {
+  segmentIndex: number
+  eventIndex: number
+  keys: string[]
+  /** user → bucket index → cell */
+  perBucket: Map<number, Map<number, Cell>>
+  /** user → cell, events inside the range only */
+  inRange: Map<number, Cell>
+}
+
+/**
+ * A property's numeric reading: its first value when that whole text is a finite number
+ * (`(none)`, booleans and words are not numbers).
+ */
+export function numericValue(ref: PropertyRef, event: QueryEvent): number | undefined {
+  const text = propertyValues(ref, event)[0]
+  if (text === undefined || text.trim() === '') return undefined
+  const n = Number(text)
+  return Number.isFinite(n) ? n : undefined
+}
+
+function addTo(cells: Map<number, Cell>, key: number, value: number | undefined): void {
+  let cell = cells.get(key)
+  if (cell === undefined) {
+    cell = { events: 0, sum: 0, valueCount: 0 }
+    cells.set(key, cell)
+  }
+  cell.events++
+  if (value !== undefined) {
+    cell.sum += value
+    cell.valueCount++
+  }
+}
+
+function fold(target: Aggregate, cell: Cell): void {
+  target.users++
+  target.events += cell.events
+  target.sum += cell.sum
+  target.valueCount += cell.valueCount
+  target.bins[binOf(cell.events)] = (target.bins[binOf(cell.events)] ?? 0) + 1
+}
+
+/** The reference aggregates of a query over `events` (every event of the project). */
+export function referenceAggregatesOf(
+  events: readonly QueryEvent[],
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+): SeriesAggregates[] {
+  const plan = planOf(query)
+  const firstSeqs = firstEventSeqs(events)
+  const matchers = plan.segments.map((segment) =>
+    segmentMatcher(segment, events, { range: query.range, cohorts }, firstSeqs),
+  )
+  const bucketIndex = new Map(plan.buckets.map((bucket, index) => [bucket.label, index]))
+  const series = new Map<string, Collecting>()
+  const pad = (keys: string[]) => [...keys, ...new Array(plan.keyCount - keys.length).fill('')]
+
+  function collect(
+    segmentIndex: number,
+    eventIndex: number,
+    keys: string[],
+    event: QueryEvent,
+    bucket: number,
+    value: number | undefined,
+  ) {
+    const id = seriesId(segmentIndex, eventIndex, keys)
+    let entry = series.get(id)
+    if (entry === undefined) {
+      entry = { segmentIndex, eventIndex, keys, perBucket: new Map(), inRange: new Map() }
+      series.set(id, entry)
+    }
+    let buckets = entry.perBucket.get(event.userKey)
+    if (buckets === undefined) {
+      buckets = new Map()
+      entry.perBucket.set(event.userKey, buckets)
+    }
+    addTo(buckets, bucket, value)
+    if (event.timeMs >= plan.rangeStartMs) addTo(entry.inRange, event.userKey, value)
+  }
+
+  for (const event of events) {
+    if (event.timeMs < plan.scanStartMs || event.timeMs >= plan.endMs) continue
+    const bucket = bucketIndex.get(bucketLabel(event.timeMs, plan.interval, plan.timeZone))
+    if (bucket === undefined) continue
+    matchers.forEach((matches, segmentIndex) => {
+      if (!matches(event)) return
+      for (const eventPlan of plan.events) {
+        if (!matchesEvent(eventPlan.selector, event, firstSeqs)) continue
+        const keys = pad(eventPlan.keys.map((ref) => groupLabel(ref, event)))
+        const value =
+          eventPlan.valueProperty === undefined
+            ? undefined
+            : numericValue(eventPlan.valueProperty, event)
+        collect(segmentIndex, eventPlan.eventIndex, keys, event, bucket, value)
+      }
+      if (plan.needsActive && matchesEvent(ACTIVE, event, firstSeqs))
+        collect(segmentIndex, ACTIVE_EVENT_INDEX, pad([]), event, bucket, undefined)
+    })
+  }
+
+  const result: SeriesAggregates[] = []
+  const firstBucket = plan.window > 1 ? plan.firstOutputIndex : 0
+  for (const entry of series.values()) {
+    // A series exists when it has an event inside the range (pre-range events only feed rolling).
+    if (entry.inRange.size === 0) continue
+    const collapsed = emptyAggregate()
+    for (const cell of entry.inRange.values()) fold(collapsed, cell)
+    const buckets = new Map<number, Aggregate>()
+    for (let index = firstBucket; index < plan.buckets.length; index++) {
+      const aggregate = emptyAggregate()
+      for (const cells of entry.perBucket.values()) {
+        // The user's events over the trailing window (one interval when not rolling).
+        const total: Cell = { events: 0, sum: 0, valueCount: 0 }
+        for (let back = Math.max(0, index - plan.window + 1); back <= index; back++) {
+          const cell = cells.get(back)
+          if (cell === undefined) continue
+          total.events += cell.events
+          total.sum += cell.sum
+          total.valueCount += cell.valueCount
+        }
+        if (total.events > 0) fold(aggregate, total)
+      }
+      if (aggregate.users > 0) buckets.set(index, aggregate)
+    }
+    result.push({
+      segmentIndex: entry.segmentIndex,
+      eventIndex: entry.eventIndex,
+      keys: entry.keys,
+      collapsed,
+      buckets,
+    })
+  }
+  return result
+}
+
+/** Loads every event of the query's project and evaluates the query over them. */
+export async function referenceAggregates(
+  store: Store,
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+): Promise<SeriesAggregates[]> {
+  return referenceAggregatesOf(await loadQueryEvents(store, query.projectId), query, cohorts)
+}

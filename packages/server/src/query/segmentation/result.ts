@@ -1,0 +1,230 @@
+/**
+ * @module Shapes Event Segmentation aggregates into Amplitude's `data` (query-api.md §3.3):
+ * `series[k][t]` plain numbers at `xValues[t]`, `seriesCollapsed[k]` the metric over the whole
+ * range (users de-duplicated, not summed), `seriesMeta[k]` and `seriesLabels[k]`.
+ *
+ * Choices where the spec is unconfirmed:
+ * - Order: event-major (`e` series, then `e2`), then segment, then groups by Amplitude's group
+ *   ordering (`rankByOf`: users, events or property sum over the range, descending; ties by the
+ *   group values' UTF-8 order), at most `limit` groups per (event, segment). Formulas: formula,
+ *   then segment, then groups ranked by unique users summed over the events the formulas name.
+ * - Labels: the segment index without a group-by; `[segmentIndex, "value"]` with one (several
+ *   group values joined by `"; "`) — the observed form.
+ * - `m=histogram`: each (event, segment, group) becomes `HISTOGRAM_BINS` series, one per frequency
+ *   bin (users who did the event 1, 2, …, 9, 10+ times in the interval); `seriesMeta[k].bin` names
+ *   the bin, the label is the group's. Collapsed: users binned by their count over the range.
+ * - Ratios with a zero divisor are 0; an interval without events is 0.
+ * - `rollingAverage=N`: the mean of the N points ending at each interval (the scan reaches back
+ *   N - 1 intervals, so early points average real data); `seriesCollapsed` is not rolled.
+ */
+import type { SegmentationData, SeriesLabel, SeriesMeta } from '@ampkit/protocol'
+import {
+  ACTIVE_EVENT_INDEX,
+  type Aggregate,
+  emptyAggregate,
+  type SeriesAggregates,
+  seriesId,
+} from './aggregates.ts'
+import { evaluateFormula, type FormulaFunction, ratio } from './formula.ts'
+import { HISTOGRAM_BIN_LABELS, planOf, type RankBy, rankByOf } from './plan.ts'
+import type { SegmentationMetric, SegmentationQuery } from './query.ts'
+
+const EMPTY: Aggregate = emptyAggregate()
+
+/** UTF-8 byte order, which is DuckDB's string order (the SQL engine ranks the same way). */
+export function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const order = Buffer.compare(Buffer.from(a[i] ?? ''), Buffer.from(b[i] ?? ''))
+    if (order !== 0) return order
+  }
+  return 0
+}
+
+/** The number a group is ranked by. */
+export function rankValue(rankBy: RankBy, aggregate: Aggregate): number {
+  return rankBy === 'users'
+    ? aggregate.users
+    : rankBy === 'events'
+      ? aggregate.events
+      : aggregate.sum
+}
+
+function metricValue(metric: SegmentationMetric, value: Aggregate, active: Aggregate): number {
+  switch (metric) {
+    case 'totals':
+      return value.events
+    case 'pct_dau':
+      return ratio(value.users, active.users)
+    case 'average':
+      return ratio(value.events, value.users)
+    case 'sums':
+      return value.sum
+    case 'value_avg':
+      return ratio(value.sum, value.valueCount)
+    default:
+      return value.users
+  }
+}
+
+function termValue(fn: FormulaFunction, value: Aggregate, active: Aggregate): number {
+  switch (fn) {
+    case 'UNIQUES':
+      return value.users
+    case 'TOTALS':
+      return value.events
+    case 'AVG':
+      return ratio(value.events, value.users)
+    case 'PROPSUM':
+      return value.sum
+    case 'PROPAVG':
+      return ratio(value.sum, value.valueCount)
+    case 'ACTIVE':
+      return ratio(value.users, active.users)
+  }
+}
+
+/** Builds the answer's `data` from the aggregates of the SQL engine or the reference. */
+export function segmentationResult(
+  query: SegmentationQuery,
+  aggregates: readonly SeriesAggregates[],
+): SegmentationData {
+  const plan = planOf(query)
+  const byId = new Map(aggregates.map((a) => [seriesId(a.segmentIndex, a.eventIndex, a.keys), a]))
+  const noKeys: string[] = new Array(plan.keyCount).fill('')
+  const activeOf = (segmentIndex: number) =>
+    byId.get(seriesId(segmentIndex, ACTIVE_EVENT_INDEX, noKeys))
+  const outputIndexes: number[] = []
+  for (let i = plan.firstOutputIndex; i < plan.buckets.length; i++) outputIndexes.push(i)
+  const average = query.rollingAverage
+
+  /** The points of a series, given its value at any bucket index (rolling average applied). */
+  const points = (valueAt: (index: number) => number): number[] => {
+    if (average <= 1) return outputIndexes.map(valueAt)
+    return outputIndexes.map((index) => {
+      let total = 0
+      let count = 0
+      for (let back = Math.max(0, index - average + 1); back <= index; back++) {
+        total += valueAt(back)
+        count++
+      }
+      return total / count
+    })
+  }
+
+  const label = (segmentIndex: number, keys: readonly string[], keyCount: number): SeriesLabel =>
+    keyCount === 0 ? segmentIndex : [segmentIndex, keys.slice(0, keyCount).join('; ')]
+
+  const series: number[][] = []
+  const seriesLabels: SeriesLabel[] = []
+  const seriesCollapsed: { setId: string; value: number }[][] = []
+  const seriesMeta: SeriesMeta[] = []
+  const push = (
+    values: number[],
+    collapsed: number,
+    seriesLabel: SeriesLabel,
+    meta: SeriesMeta,
+  ) => {
+    series.push(values)
+    seriesCollapsed.push([{ setId: '', value: collapsed }])
+    seriesLabels.push(seriesLabel)
+    seriesMeta.push(meta)
+  }
+
+  const ranked = <T extends { keys: readonly string[] }>(groups: T[], rank: (g: T) => number) =>
+    groups
+      .map((group) => ({ group, rank: rank(group) }))
+      .sort((a, b) => b.rank - a.rank || compareKeys(a.group.keys, b.group.keys))
+      .slice(0, query.limit)
+      .map(({ group }) => group)
+
+  if (query.metric === 'formula') {
+    const eventIndexes = plan.events.map((e) => e.eventIndex)
+    const keyCount = plan.events[0]?.keys.length ?? 0
+    // Every formula is split by the same groups: those of any event the formulas name.
+    const used = new Set(eventIndexes)
+    query.formulas.forEach((formula, formulaIndex) => {
+      plan.segments.forEach((_, segmentIndex) => {
+        const groups = new Map<string, { keys: readonly string[] }>()
+        if (keyCount === 0) groups.set('', { keys: noKeys })
+        for (const a of aggregates)
+          if (a.segmentIndex === segmentIndex && used.has(a.eventIndex))
+            groups.set(JSON.stringify(a.keys), { keys: a.keys })
+        const aggregateOf = (eventIndex: number, keys: readonly string[]) =>
+          byId.get(seriesId(segmentIndex, eventIndex, keys))
+        const kept = ranked([...groups.values()], ({ keys }) =>
+          eventIndexes.reduce((sum, e) => sum + (aggregateOf(e, keys)?.collapsed.users ?? 0), 0),
+        )
+        const active = activeOf(segmentIndex)
+        for (const { keys } of kept) {
+          const valueAt = (index: number) =>
+            evaluateFormula(formula.root, (fn, eventIndex) =>
+              termValue(
+                fn,
+                aggregateOf(eventIndex, keys)?.buckets.get(index) ?? EMPTY,
+                active?.buckets.get(index) ?? EMPTY,
+              ),
+            )
+          const collapsed = evaluateFormula(formula.root, (fn, eventIndex) =>
+            termValue(
+              fn,
+              aggregateOf(eventIndex, keys)?.collapsed ?? EMPTY,
+              active?.collapsed ?? EMPTY,
+            ),
+          )
+          push(points(valueAt), collapsed, label(segmentIndex, keys, keyCount), {
+            segmentIndex,
+            formulaIndex,
+            formula: formula.text,
+          })
+        }
+      })
+    })
+  } else {
+    const rankBy = rankByOf(query)
+    for (const eventPlan of plan.events) {
+      const { eventIndex } = eventPlan
+      const keyCount = eventPlan.keys.length
+      plan.segments.forEach((_, segmentIndex) => {
+        let groups = aggregates.filter(
+          (a) => a.segmentIndex === segmentIndex && a.eventIndex === eventIndex,
+        )
+        // Without a group-by there is always one series, zeros when nothing matched.
+        if (keyCount === 0 && groups.length === 0)
+          groups = [
+            { segmentIndex, eventIndex, keys: noKeys, collapsed: EMPTY, buckets: new Map() },
+          ]
+        const active = activeOf(segmentIndex)
+        for (const group of ranked(groups, (g) => rankValue(rankBy, g.collapsed))) {
+          const seriesLabel = label(segmentIndex, group.keys, keyCount)
+          const at = (index: number) => group.buckets.get(index) ?? EMPTY
+          if (query.metric === 'histogram') {
+            HISTOGRAM_BIN_LABELS.forEach((bin, k) => {
+              push(
+                points((index) => at(index).bins[k] ?? 0),
+                group.collapsed.bins[k] ?? 0,
+                seriesLabel,
+                { segmentIndex, eventIndex, bin },
+              )
+            })
+            continue
+          }
+          const valueAt = (index: number) =>
+            metricValue(query.metric, at(index), active?.buckets.get(index) ?? EMPTY)
+          push(
+            points(valueAt),
+            metricValue(query.metric, group.collapsed, active?.collapsed ?? EMPTY),
+            seriesLabel,
+            { segmentIndex, eventIndex },
+          )
+        }
+      })
+    }
+  }
+  return {
+    series,
+    seriesLabels,
+    seriesCollapsed,
+    seriesMeta,
+    xValues: outputIndexes.map((index) => plan.buckets[index]?.label ?? ''),
+  }
+}

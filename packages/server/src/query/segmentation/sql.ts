@@ -1,0 +1,249 @@
+/**
+ * @module Event Segmentation compiled to one DuckDB statement (the production path; `reference.ts`
+ * is its oracle). The shape, cheapest first:
+ * 1. `ev`: the project's events narrowed by event type and time in the scan itself, before the
+ *    `user_key` merge join (`queryEventsCte`), so the join only sees the narrowed rows. No JSON is
+ *    read unless a filter, segment, group-by or value property names a JSON property.
+ * 2. `m`: one branch per (segment, event) — and per segment an active-users branch for `pct_dau` and
+ *    ACTIVE — with the group keys, the interval index (integer arithmetic on `event_time_ms` in UTC;
+ *    labels are made in TypeScript from the index, never per row) and the value text.
+ * 3. `ub`: one row per (series, interval, user) with the user's event count, value sum and count.
+ *    Every metric folds from it: distinct users = rows, totals = Σ count, histogram = rows by count.
+ * 4. `cu`/`ca`/`grp`: the same over the range per user (users de-duplicated for `seriesCollapsed`),
+ *    then per group, ranked in SQL by Amplitude's group ordering and cut to `limit`, so a group-by
+ *    over a high-cardinality property never ships its long tail to Node.
+ * 5. `bu`/`ba`: per-interval aggregates of the kept groups; a rolling window spreads each user row
+ *    over the N intervals it falls in, then re-counts users per interval.
+ */
+import { NONE_VALUE } from '@ampkit/protocol'
+import type { SqlValue, Store } from '../../store/store.ts'
+import { eventSql, needsFirstEventFlag } from '../event-selector.ts'
+import type { CohortMembers, EventSelector } from '../ir.ts'
+import { propertyFirstSql } from '../property-filter.ts'
+import { queryEventsCte } from '../query-event.ts'
+import { CteList, segmentSql } from '../segment.ts'
+import { SqlParams } from '../sql-params.ts'
+import { bucketStartSql, sqlString } from '../time-buckets.ts'
+import {
+  ACTIVE_EVENT_INDEX,
+  type Aggregate,
+  emptyAggregate,
+  type SeriesAggregates,
+  seriesId,
+} from './aggregates.ts'
+import { HISTOGRAM_BINS, planOf, rankByOf, type SegmentationPlan } from './plan.ts'
+import type { SegmentationQuery } from './query.ts'
+
+const ACTIVE: EventSelector = { eventType: '_active', filters: [], groupBy: [] }
+const INTERVAL_MS = { minute5: 300_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 }
+
+/** SQL of the index in `plan.buckets` of the interval holding epoch-ms `msExpr`. */
+function bucketIndexSql(plan: SegmentationPlan, msExpr: string): string {
+  const origin = plan.buckets[0]?.wallMs ?? 0
+  if (plan.interval === 'month') {
+    const d = new Date(origin)
+    const start = bucketStartSql(msExpr, 'month', plan.timeZone)
+    return `(year(${start}) * 12 + month(${start}) - ${d.getUTCFullYear() * 12 + d.getUTCMonth() + 1})`
+  }
+  const length = INTERVAL_MS[plan.interval]
+  // In UTC the wall clock is the instant: plain integer arithmetic, no timestamp per row.
+  const wall =
+    plan.timeZone === 'UTC'
+      ? msExpr
+      : `epoch_ms(${bucketStartSql(msExpr, plan.interval, plan.timeZone)})`
+  return `((${wall} - ${origin}) // ${length})`
+}
+
+/** The number a value text reads as (NULL unless the whole text is a finite number). */
+function numericSql(text: string): string {
+  const n = `TRY_CAST(${text} AS DOUBLE)`
+  return `CASE WHEN trim(${text}) <> '' AND isfinite(${n}) THEN ${n} END`
+}
+
+/** The statement and its parameters. */
+export interface CompiledSegmentation {
+  sql: string
+  params: SqlValue[]
+}
+
+/** Compiles a query (cohorts already resolved) to one statement. */
+export function segmentationSql(
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+): CompiledSegmentation {
+  const plan = planOf(query)
+  const params = new SqlParams()
+  const ctes = new CteList()
+  const selectors = plan.events.map((e) => e.selector)
+  const narrowTo = plan.needsActive ? [...selectors, ACTIVE] : selectors
+  const types = narrowTo.map((s) => eventSql({ ...s, filters: [] }, params, 'e'))
+  const where = `e.event_time_ms >= ${params.bind(plan.scanStartMs)} AND e.event_time_ms < ${params.bind(plan.endMs)} AND (${types.join(' OR ')})`
+  ctes.add('ev', () =>
+    queryEventsCte(params, query.projectId, {
+      name: 'ev',
+      where,
+      firstEventFlag: needsFirstEventFlag(selectors),
+    }),
+  )
+
+  const keyNames = Array.from({ length: plan.keyCount }, (_, i) => `k${i}`)
+  const keyList = keyNames.map((k) => `, ${k}`).join('')
+  const index = bucketIndexSql(plan, 'ev.event_time_ms')
+  const none = sqlString(NONE_VALUE)
+  const inRange = plan.extended
+    ? `, ev.event_time_ms >= ${params.bind(plan.rangeStartMs)} AS inr`
+    : ''
+  const branches: string[] = []
+  plan.segments.forEach((segment, segmentIndex) => {
+    const inSegment = segmentSql(
+      segment,
+      { range: query.range, cohorts, projectId: query.projectId, params, ctes },
+      `s${segmentIndex}`,
+    )
+    const branch = (
+      eventIndex: number,
+      selector: EventSelector,
+      keys: string[],
+      valueText: string,
+    ) => {
+      const padded = keyNames.map((name, i) => `${keys[i] ?? "''"} AS ${name}`)
+      const columns = [`${segmentIndex} AS seg`, `${eventIndex} AS evi`, ...padded]
+      branches.push(`SELECT ${columns.join(', ')}, ${index} AS idx, ev.user_key,
+        ${valueText} AS vtxt${inRange}
+        FROM ev WHERE (${eventSql(selector, params, 'ev')}) AND (${inSegment})`)
+    }
+    for (const eventPlan of plan.events) {
+      branch(
+        eventPlan.eventIndex,
+        eventPlan.selector,
+        eventPlan.keys.map((ref) => `coalesce(${propertyFirstSql(ref, 'ev')}, ${none})`),
+        eventPlan.valueProperty === undefined
+          ? 'NULL::VARCHAR'
+          : propertyFirstSql(eventPlan.valueProperty, 'ev'),
+      )
+    }
+    if (plan.needsActive) branch(ACTIVE_EVENT_INDEX, ACTIVE, [], 'NULL::VARCHAR')
+  })
+
+  const hasValues = plan.events.some((e) => e.valueProperty !== undefined)
+  const value = numericSql('vtxt')
+  const series = `seg, evi${keyList}`
+  const histogram = query.metric === 'histogram'
+  const bin = histogram ? `least(c, ${HISTOGRAM_BINS}) - 1` : '0'
+  const binGroup = histogram ? ', bin' : ''
+  ctes.add('m', () => `m AS (${branches.join('\nUNION ALL\n')})`)
+  ctes.add(
+    'ub',
+    () => `ub AS MATERIALIZED (SELECT ${series}, idx, user_key${plan.extended ? ', inr' : ''},
+      count(*) AS c, ${hasValues ? `sum(${value})` : 'NULL::DOUBLE'} AS s,
+      ${hasValues ? `count(${value})` : '0'} AS n
+      FROM m GROUP BY ${series}, idx, user_key${plan.extended ? ', inr' : ''})`,
+  )
+  ctes.add(
+    'cu',
+    () => `cu AS (SELECT ${series}, user_key, sum(c) AS c, sum(s) AS s, sum(n) AS n FROM ub
+      ${plan.extended ? 'WHERE inr' : ''} GROUP BY ${series}, user_key)`,
+  )
+  ctes.add(
+    'ca',
+    () => `ca AS (SELECT ${series}, ${bin} AS bin, count(*) AS u, sum(c) AS t, sum(s) AS s,
+      sum(n) AS n FROM cu GROUP BY ${series}${binGroup})`,
+  )
+  ctes.add(
+    'grp',
+    () => `grp AS (SELECT ${series}, sum(u) AS u, sum(t) AS t, coalesce(sum(s), 0) AS s
+      FROM ca GROUP BY ${series})`,
+  )
+  const limit = params.bind(query.limit)
+  const active = `SELECT ${series} FROM grp WHERE evi < 0`
+  if (query.metric === 'formula') {
+    const keys = keyNames.join(', ')
+    // Formulas rank a group by its unique users summed over the formulas' events.
+    const order = `sum(u) DESC${keyList}`
+    ctes.add(
+      'kept',
+      () => `kept AS (SELECT ${series} FROM grp SEMI JOIN (SELECT seg${keyList} FROM (
+          SELECT seg${keyList}, row_number() OVER (PARTITION BY seg ORDER BY ${order}) AS r
+          FROM grp WHERE evi >= 0 GROUP BY seg${keyList}) WHERE r <= ${limit}) USING (seg${keys === '' ? '' : `, ${keys}`})
+        WHERE evi >= 0
+        UNION ALL ${active})`,
+    )
+  } else {
+    const rank = { users: 'u', events: 't', sum: 's' }[rankByOf(query)]
+    ctes.add(
+      'kept',
+      () => `kept AS (SELECT ${series} FROM (SELECT ${series}, row_number() OVER (
+          PARTITION BY seg, evi ORDER BY ${rank} DESC${keyList}) AS r FROM grp WHERE evi >= 0)
+        WHERE r <= ${limit}
+        UNION ALL ${active})`,
+    )
+  }
+  const keptRows = `ub SEMI JOIN kept USING (${series.replaceAll(' ', '')})`
+  if (plan.window > 1) {
+    ctes.add(
+      'bu',
+      () => `bu AS (SELECT ${series}, oidx AS idx, user_key, sum(c) AS c, sum(s) AS s,
+        sum(n) AS n FROM (SELECT *, unnest(range(idx, idx + ${plan.window})) AS oidx FROM ${keptRows})
+        WHERE oidx >= ${plan.firstOutputIndex} AND oidx < ${plan.buckets.length}
+        GROUP BY ${series}, oidx, user_key)`,
+    )
+  } else if (plan.extended) {
+    ctes.add(
+      'bu',
+      () => `bu AS (SELECT ${series}, idx, user_key, sum(c) AS c, sum(s) AS s, sum(n) AS n
+        FROM ${keptRows} GROUP BY ${series}, idx, user_key)`,
+    )
+  } else {
+    ctes.add('bu', () => `bu AS (SELECT * FROM ${keptRows})`)
+  }
+  ctes.add(
+    'ba',
+    () => `ba AS (SELECT ${series}, idx, ${bin} AS bin, count(*) AS u, sum(c) AS t, sum(s) AS s,
+      sum(n) AS n FROM bu GROUP BY ${series}, idx${binGroup})`,
+  )
+  const sql = `${ctes.toSql()}
+    SELECT 'c' AS kind, ${series}, NULL::BIGINT AS idx, bin, u, t, s, n
+      FROM ca SEMI JOIN kept USING (${series.replaceAll(' ', '')})
+    UNION ALL
+    SELECT 'b' AS kind, ${series}, idx, bin, u, t, s, n FROM ba`
+  return { sql, params: params.values }
+}
+
+/** Runs the compiled query and gathers its rows into series aggregates. */
+export async function segmentationAggregatesSql(
+  store: Store,
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+): Promise<SeriesAggregates[]> {
+  const plan = planOf(query)
+  const { sql, params } = segmentationSql(query, cohorts)
+  const rows = await store.selectRows(sql, params)
+  const series = new Map<string, SeriesAggregates>()
+  for (const row of rows) {
+    const segmentIndex = Number(row.seg)
+    const eventIndex = Number(row.evi)
+    const keys = Array.from({ length: plan.keyCount }, (_, i) => String(row[`k${i}`]))
+    const id = seriesId(segmentIndex, eventIndex, keys)
+    let entry = series.get(id)
+    if (entry === undefined) {
+      entry = { segmentIndex, eventIndex, keys, collapsed: emptyAggregate(), buckets: new Map() }
+      series.set(id, entry)
+    }
+    let target: Aggregate
+    if (row.kind === 'c') {
+      target = entry.collapsed
+    } else {
+      const index = Number(row.idx)
+      target = entry.buckets.get(index) ?? emptyAggregate()
+      entry.buckets.set(index, target)
+    }
+    const users = Number(row.u)
+    target.users += users
+    target.events += Number(row.t)
+    target.sum += row.s === null ? 0 : Number(row.s)
+    target.valueCount += row.n === null ? 0 : Number(row.n)
+    const bin = Number(row.bin)
+    target.bins[bin] = (target.bins[bin] ?? 0) + users
+  }
+  return [...series.values()]
+}
