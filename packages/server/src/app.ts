@@ -22,6 +22,7 @@ import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
+import { handleSegmentation } from './routes/segmentation.ts'
 import { handleUpload, uploadByteLimit } from './routes/upload.ts'
 import { Slots } from './slots.ts'
 import type { Store } from './store/store.ts'
@@ -212,6 +213,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/attribution': { POST: handleAttribution },
   '/api/2/usersearch': { GET: handleUserSearch },
   '/api/2/useractivity': { GET: handleUserActivity },
+  '/api/2/events/segmentation': { GET: handleSegmentation },
 }
 
 /** A path safe for a log line: no query string, no control characters, bounded length. */
