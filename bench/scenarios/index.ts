@@ -8,6 +8,7 @@ import { importScenario } from './import.ts'
 import { memoryScenario } from './memory.ts'
 import { outageScenario } from './outage.ts'
 import { outboxScenario } from './outbox.ts'
+import { queryScenario } from './query.ts'
 import type { Scenario } from './scenario.ts'
 import { serverIngestScenario } from './server-ingest.ts'
 import { taxonomyScenario } from './taxonomy.ts'
@@ -20,4 +21,5 @@ export const scenarios: readonly Scenario[] = [
   taxonomyScenario,
   outboxScenario,
   importScenario,
+  queryScenario,
 ]
