@@ -24,6 +24,7 @@ import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
 import { handleUpload, uploadByteLimit } from './routes/upload.ts'
+import { handleUsers } from './routes/users.ts'
 import { Slots } from './slots.ts'
 import type { Store } from './store/store.ts'
 
@@ -213,6 +214,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/attribution': { POST: handleAttribution },
   '/api/2/usersearch': { GET: handleUserSearch },
   '/api/2/useractivity': { GET: handleUserActivity },
+  '/api/2/users': { GET: handleUsers },
   '/api/2/events/segmentation': { GET: handleSegmentation },
 }
 
