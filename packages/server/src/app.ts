@@ -14,12 +14,14 @@ import {
 } from '@ampkit/protocol'
 import { readRequestBody } from './body-reader.ts'
 import { ApiError, ConfigError } from './errors.ts'
+import type { ExportOptions } from './export/export-stream.ts'
 import { FaultInjector, type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.ts'
 import { type Project, ProjectRegistry } from './projects.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
 import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
+import { handleExport } from './routes/export.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
@@ -80,6 +82,8 @@ export interface ServerAppOptions {
    * to this many bodies (each under its endpoint's cap). @default 8
    */
   maxConcurrentUploads?: number
+  /** The Export API's archive layout and compression (`/api/2/export`). @default {} */
+  export?: ExportOptions
 }
 
 /** Facts about the connection the node adapter knows and a `Request` does not carry. */
@@ -127,6 +131,7 @@ interface ResolvedOptions {
   bodyTimeoutMs: number
   maxUrlLength: number
   maxConcurrentUploads: number
+  exportOptions: ExportOptions
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {
@@ -176,6 +181,7 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
     bodyTimeoutMs: positive(options.bodyTimeoutMs, 'bodyTimeoutMs', 30_000),
     maxUrlLength: positive(options.maxUrlLength, 'maxUrlLength', 8192),
     maxConcurrentUploads: positive(options.maxConcurrentUploads, 'maxConcurrentUploads', 8),
+    exportOptions: options.export ?? {},
   }
 }
 
@@ -216,6 +222,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/api/2/useractivity': { GET: handleUserActivity },
   '/api/2/users': { GET: handleUsers },
   '/api/2/events/segmentation': { GET: handleSegmentation },
+  '/api/2/export': { GET: handleExport },
 }
 
 /** A path safe for a log line: no query string, no control characters, bounded length. */
@@ -234,6 +241,7 @@ function loggableMethod(method: string): string {
 export function createServerApp(options: ServerAppOptions): ServerApp {
   const resolved = resolveServerAppOptions(options)
   const { store, registry, limiters, faults, logger, now, bodyTimeoutMs, maxUrlLength } = resolved
+  const { exportOptions } = resolved
   const uploadSlots = new Slots(resolved.maxConcurrentUploads)
   const inFlight = new Set<Promise<Response>>()
   const shutdown = new AbortController()
@@ -376,6 +384,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         limiters,
         remoteAddress: connection.remoteAddress,
         notes,
+        exportOptions,
       }
       response = await route(request, url, context)
     } catch (error) {

@@ -114,7 +114,6 @@ async function writeResponse(
     destroySocket(req.socket)
     return
   }
-  const body = Buffer.from(await response.arrayBuffer())
   const headers: Record<string, string> = {}
   response.headers.forEach((value, name) => {
     headers[name] = value
@@ -122,10 +121,88 @@ async function writeResponse(
   // A request whose body was not read to its end (refused early, or capped) leaves unread bytes on
   // the connection; closing it after the answer is the only safe way to resynchronise.
   if (!req.complete || closeConnection) headers.connection = 'close'
-  headers['content-length'] = String(body.byteLength)
-  res.writeHead(response.status, headers)
-  res.end(body)
+  const reader = response.body?.getReader()
+  const first = reader === undefined ? undefined : await readChunk(reader, res)
+  const second = first === undefined ? undefined : await readChunk(reader!, res)
+  if (second === undefined) {
+    // A body of at most one chunk (every JSON or text answer) goes out with its length.
+    headers['content-length'] = String(first?.byteLength ?? 0)
+    res.writeHead(response.status, headers)
+    res.end(first)
+  } else {
+    await streamBody(reader!, res, response.status, headers, [first!, second])
+  }
   if (closeConnection) res.once('finish', () => req.socket.end())
+}
+
+/** The next chunk of a body, or `undefined` at its end. A body that fails is rethrown. */
+async function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  res: ServerResponse,
+): Promise<Uint8Array | undefined> {
+  if (res.destroyed) {
+    reader.cancel().catch(() => {})
+    return undefined
+  }
+  const { done, value } = await reader.read()
+  return done ? undefined : value
+}
+
+/**
+ * Sends a longer body (the export zip) chunked, pulling the next chunk only when the socket has
+ * taken the previous one, so memory holds one chunk per response whatever the body's size. A
+ * client that disconnects cancels the body (its producer stops and frees what it holds); a body
+ * that fails midway destroys the connection, so the client sees a broken response rather than a
+ * short one that looks complete.
+ */
+async function streamBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  firstChunks: Uint8Array[],
+): Promise<void> {
+  let gone = false
+  const onClose = () => {
+    if (res.writableFinished) return
+    gone = true
+    reader.cancel().catch(() => {})
+  }
+  res.once('close', onClose)
+  try {
+    res.writeHead(status, headers)
+    let pending: Uint8Array[] = firstChunks
+    for (;;) {
+      for (const chunk of pending) {
+        if (gone) return
+        if (!res.write(chunk)) await drained(res)
+      }
+      if (gone) return
+      const { done, value } = await reader.read()
+      if (done) break
+      pending = [value]
+    }
+    if (!gone) res.end()
+  } catch {
+    const socket = res.socket
+    if (!gone && socket !== null) destroySocket(socket)
+    reader.cancel().catch(() => {})
+  } finally {
+    res.off('close', onClose)
+  }
+}
+
+/** Resolves when the socket wants more, or when the connection is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.once('drain', done)
+    res.once('close', done)
+  })
 }
 
 /** Answers with a JSON body and closes the connection (used outside the app's own rendering). */
@@ -185,7 +262,11 @@ export async function listen(
         return
       }
       const response = await app.handle(request, { remoteAddress: socket.remoteAddress })
-      if (socket.destroyed || !socket.writable) return
+      if (socket.destroyed || !socket.writable) {
+        // Nobody will read the body: cancelling it lets a streamed one (an export) stop at once.
+        response.body?.cancel().catch(() => {})
+        return
+      }
       await writeResponse(req, res, response, closeAfterResponse.has(socket))
     } catch {
       // Nothing above should throw (the app renders its own errors); if it does, answer 500 and

@@ -1,6 +1,7 @@
 /**
  * @module What a route handler receives: the request, and the server's parts it may use.
  */
+import type { ExportOptions } from '../export/export-stream.ts'
 import type { ProjectRegistry } from '../projects.ts'
 import type { CohortResolver } from '../query/cohort-members.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
@@ -29,6 +30,8 @@ export interface RouteContext {
   /** The client's address, when known (the node adapter passes it), for `ip: "$remote"`. */
   remoteAddress: string | undefined
   notes: RequestNotes
+  /** Options of `/api/2/export` (the app's `export` option); absent means the defaults. */
+  exportOptions?: ExportOptions
   /** Cohort members for `userdata_cohort` segments; absent when the server keeps no cohorts. */
   cohorts?: CohortResolver
 }

@@ -1,38 +1,17 @@
 /**
  * @module `GET /api/2/usersearch` and `GET /api/2/useractivity` (query-api.md §3.7, §3.8), behind
- * HTTP Basic auth with the project's API key and secret key (§1.2): 401 for a missing or malformed
- * header, 403 for keys that match no project (the split is unconfirmed; it is what clients handle
- * best: 401 means "send credentials", 403 "wrong credentials").
+ * HTTP Basic auth with the project's API key and secret key (`basic-auth.ts`).
  */
 import { ApiError } from '../errors.ts'
-import type { Project } from '../projects.ts'
 import { jsonResponse } from '../responses.ts'
 import type { UserActivityQuery } from '../store/store.ts'
+import { authenticate } from './basic-auth.ts'
 import type { RouteContext } from './context.ts'
 
+/** Kept here too for routes that import it from this file. */
+export { authenticate }
+
 const MAX_ACTIVITY_LIMIT = 1000
-
-function unauthorized(): ApiError {
-  return new ApiError(
-    401,
-    { code: 401, error: 'Missing or malformed Authorization header (expected HTTP Basic)' },
-    { headers: { 'www-authenticate': 'Basic realm="ampkit"' } },
-  )
-}
-
-/** The project named by the request's Basic credentials. */
-export function authenticate(context: RouteContext): Project {
-  const header = context.request.headers.get('authorization')
-  if (header === null) throw unauthorized()
-  const match = /^basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header)
-  if (match === null) throw unauthorized()
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  if (colon <= 0) throw unauthorized()
-  const project = context.projects.byCredentials(decoded.slice(0, colon), decoded.slice(colon + 1))
-  if (project === undefined) throw new ApiError(403, { code: 403, error: 'Invalid API Key' })
-  return project
-}
 
 function badParameter(message: string): ApiError {
   return new ApiError(400, { code: 400, error: message })
