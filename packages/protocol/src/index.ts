@@ -26,16 +26,23 @@ export {
   THROTTLED_RETRY_AFTER_MS,
 } from './limits.ts'
 export {
+  type BehavioralCohortRequest,
   COHORT_CSV_CELL_PREFIX,
+  type CohortCondition,
+  type CohortDefinition,
   type CohortErrorBody,
+  type CohortInCohortCondition,
   type CohortJobStatus,
   type CohortListResponse,
   type CohortMembershipChange,
   type CohortMembershipRequest,
   type CohortMembershipResponse,
+  type CohortPerformedCondition,
+  type CohortPropertyCondition,
   type CohortRequestResponse,
   type CohortStatusResponse,
   type CohortSummary,
+  type CohortTimeWindow,
   type CohortUploadRequest,
   type CohortUploadResponse,
 } from './query/cohorts-wire.ts'

@@ -13,22 +13,30 @@ import {
   tooManyRequestsBody,
 } from '@ampkit/protocol'
 import { readRequestBody } from './body-reader.ts'
+import { COHORT_FILE_PREFIX, type CohortJobOptions } from './cohorts/cohort-jobs.ts'
+import { CohortService } from './cohorts/cohort-service.ts'
 import { ApiError, ConfigError } from './errors.ts'
 import type { ExportOptions } from './export/export-stream.ts'
 import { FaultInjector, type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.ts'
+import { DeletionJobs, type DeletionOptions } from './privacy/deletion-jobs.ts'
 import { type Project, ProjectRegistry } from './projects.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
 import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
+import { cohortRoutes } from './routes/cohorts.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
 import { handleExport } from './routes/export.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
+import { privacyRoutes } from './routes/privacy.ts'
+import { profileRoutes } from './routes/profile.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
+import { taxonomyRoutes } from './routes/taxonomy.ts'
 import { handleUpload, uploadByteLimit } from './routes/upload.ts'
 import { handleUsers } from './routes/users.ts'
 import { Slots } from './slots.ts'
 import type { Store } from './store/store.ts'
+import { TaxonomyStore } from './taxonomy/taxonomy-store.ts'
 
 /** Per user/device rate limits (ingestion-api.md §6). */
 export interface RateLimitOptions {
@@ -63,6 +71,10 @@ export interface ServerAppOptions {
   store: Store
   /** The projects served (at least one). Required. */
   projects: readonly Project[]
+  /** Cohort download jobs and files (query-api.md §4.2). @default {} */
+  cohorts?: CohortJobOptions
+  /** User deletion jobs (query-api.md §5.2). @default {} */
+  deletions?: DeletionOptions
   /** Per user/device throttling, answered 429; `false` turns it off. @default true */
   rateLimits?: boolean | RateLimitOptions
   /** Enables the fault-injection admin API at `/_ampkit/faults`. @default false */
@@ -246,9 +258,31 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
   const inFlight = new Set<Promise<Response>>()
   const shutdown = new AbortController()
   let closing: Promise<void> | undefined
+  // The query-side APIs with state of their own (jobs, metadata tables), routed by path prefix.
+  const reportError = (line: string) => logger.error(line)
+  const cohorts = new CohortService(store, now, options.cohorts, reportError)
+  const deletions = new DeletionJobs(
+    store,
+    now,
+    options.deletions,
+    async (projectId, amplitudeIds) => {
+      const outcome = await store.deleteUsers(projectId, amplitudeIds)
+      await cohorts.repository.removeUsers(projectId, outcome.deleted)
+    },
+    reportError,
+  )
+  void deletions.resume()
+  const cohortFamily = cohortRoutes(cohorts)
+  const families = [
+    cohortFamily,
+    privacyRoutes(deletions, cohorts),
+    profileRoutes(cohorts),
+    taxonomyRoutes(new TaxonomyStore(store, now)),
+  ]
 
   async function route(request: Request, url: URL, context: RouteContext): Promise<Response> {
     const path = url.pathname
+    if (path.startsWith(COHORT_FILE_PREFIX)) return cohortFamily.handle(context)
     if (path.startsWith(ADMIN_PREFIX) || path === '/_ampkit') return handleAdmin(context, faults)
     if (faults !== undefined) {
       const rule = faults.take(request.method, path)
@@ -260,6 +294,8 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     }
     const methods = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined
     if (methods === undefined) {
+      const family = families.find((candidate) => candidate.matches(path))
+      if (family !== undefined) return family.handle(context)
       // Amplitude answers an unknown ingestion path with 400 `Invalid request path`. Under the
       // query API (`/api/`) the usual 404 fits better: those clients treat 400 as a bad parameter.
       if (path.startsWith('/api/')) throw new ApiError(404, { code: 404, error: 'Not Found' })
@@ -384,6 +420,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
         limiters,
         remoteAddress: connection.remoteAddress,
         notes,
+        cohorts,
         exportOptions,
       }
       response = await route(request, url, context)
@@ -420,6 +457,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
       closing ??= (async () => {
         shutdown.abort()
         while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+        await Promise.all([cohorts.close(), deletions.close()])
         await store.close()
       })()
       return closing

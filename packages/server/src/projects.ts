@@ -95,6 +95,19 @@ export class ProjectRegistry {
     return found
   }
 
+  /**
+   * The project whose secret key this is (the User Profile API's `Api-Key`), or `undefined`. Two
+   * projects sharing a secret key resolve to the first configured.
+   */
+  bySecretKey(secretKey: string): Project | undefined {
+    const wanted = digest(secretKey)
+    let found: Project | undefined
+    for (const entry of this.#projects) {
+      if (timingSafeEqual(entry.secretKeyDigest, wanted)) found ??= entry.project
+    }
+    return found
+  }
+
   /** The project when both keys match it (HTTP Basic on the query APIs), or `undefined`. */
   byCredentials(apiKey: string, secretKey: string): Project | undefined {
     const wantedApi = digest(apiKey)

@@ -1,4 +1,5 @@
 /** @module Behavioral Cohorts API shapes (query-api.md §4). */
+import type { FilterOperator, PerformedOperator, WireEventFilter } from './dashboard-params.ts'
 
 /** One cohort of `GET /api/3/cohorts` (§4.1); unknown extra keys are allowed. */
 export interface CohortSummary {
@@ -94,3 +95,71 @@ export interface CohortErrorBody {
 
 /** The tab prefix Amplitude puts on CSV string cells and headers (§4.2). */
 export const COHORT_CSV_CELL_PREFIX = '\t'
+
+/**
+ * A time window of a behavioral cohort condition: `between` two UTC calendar days (inclusive,
+ * `YYYY-MM-DD`), or the `last_days` rolling days before the computation (`[now − days·24 h, now]`).
+ */
+export type CohortTimeWindow =
+  | { type: 'between'; start: string; end: string }
+  | { type: 'last_days'; days: number }
+
+/** "Performed event E (with filters) `op` `count` times within `window`" (analytics-semantics §1.5). */
+export interface CohortPerformedCondition {
+  type: 'performed'
+  /** An event type (`ce:` prefix optional) or `_all` (any event). */
+  event_type: string
+  /** Event and user property filters, AND-ed (the `e` filters of query-api.md §3.1). */
+  filters?: WireEventFilter[]
+  op: PerformedOperator
+  /** A non-negative integer; `op` may admit 0 (`< 1`), which users with no events satisfy. */
+  count: number
+  window: CohortTimeWindow
+}
+
+/**
+ * "Had user property `key` `op` `values`": `most_recent` reads the value on the user's latest event
+ * (a missing value compares as 0 numerically, Amplitude's rule); `any_time` holds when any event in
+ * `window` carried a matching value. `key` is `gp:<custom>`, a built-in user property (`country`,
+ * …), or a bare name that is not built in (read as custom). Operators and values follow the Dashboard
+ * filters (query-api.md §3.1).
+ */
+export interface CohortPropertyCondition {
+  type: 'property'
+  key: string
+  op: FilterOperator
+  values: string[]
+  mode: 'most_recent' | 'any_time'
+  /** Required with `any_time`. */
+  window?: CohortTimeWindow
+}
+
+/** "Is in cohort `cohort_id`" (a static or another behavioral cohort; cycles are refused). */
+export interface CohortInCohortCondition {
+  type: 'in_cohort'
+  cohort_id: string
+}
+
+/** A behavioral cohort condition tree: AND/OR over conditions, NOT of one. */
+export type CohortCondition =
+  | { type: 'and'; conditions: CohortCondition[] }
+  | { type: 'or'; conditions: CohortCondition[] }
+  | { type: 'not'; condition: CohortCondition }
+  | CohortPerformedCondition
+  | CohortPropertyCondition
+  | CohortInCohortCondition
+
+/** An ampkit behavioral cohort definition (the `definition` of its `CohortSummary`). */
+export interface CohortDefinition {
+  version: 1
+  condition: CohortCondition
+}
+
+/** `POST /api/3/cohorts/ampkit/behavioral` body (create); `PUT …/behavioral/{id}` redefines. */
+export interface BehavioralCohortRequest {
+  name: string
+  description?: string
+  owner?: string
+  published?: boolean
+  definition: CohortDefinition
+}

@@ -1,0 +1,262 @@
+/**
+ * @module Cohorts in the server's metadata tables: `ampkit_cohorts` (one row per cohort) and
+ * `ampkit_cohort_members` (canonical Amplitude ids: the uploaded members of a static cohort, the last
+ * computation of a behavioral one). Written through `store.writeSql` (one transaction, in turn with
+ * ingestion), read through `store.selectRows`. Id lists travel as one JSON parameter, so a
+ * two-million-member upload is one statement, not two million.
+ */
+import type { CohortDefinition } from '@ampkit/protocol'
+import type { SqlStatement, SqlValue, Store } from '../store/store.ts'
+import type { CohortReference } from './cohort-definition.ts'
+import { COHORT_MEMBERS_TABLE } from './cohort-sql.ts'
+
+const COHORTS_TABLE = 'ampkit_cohorts'
+
+/** Statements that create the cohort tables (idempotent). */
+export const COHORT_TABLE_STATEMENTS: readonly SqlStatement[] = [
+  {
+    sql: `CREATE TABLE IF NOT EXISTS ${COHORTS_TABLE} (project_id INTEGER, id VARCHAR, name VARCHAR,
+      description VARCHAR, kind VARCHAR, definition VARCHAR, owners VARCHAR, published BOOLEAN,
+      archived BOOLEAN, count_group VARCHAR, size BIGINT, created_ms BIGINT, modified_ms BIGINT,
+      computed_ms BIGINT)`,
+  },
+  {
+    sql: `CREATE TABLE IF NOT EXISTS ${COHORT_MEMBERS_TABLE} (project_id INTEGER, cohort_id VARCHAR,
+      amplitude_id BIGINT)`,
+  },
+]
+
+/** A stored cohort. */
+export interface CohortRecord {
+  projectId: number
+  id: string
+  name: string
+  description: string | null
+  /** `static`: uploaded members; `behavioral`: computed from `definition`. */
+  kind: 'static' | 'behavioral'
+  definition: CohortDefinition | null
+  owners: string[]
+  published: boolean
+  archived: boolean
+  countGroup: string
+  /** Members at the last upload, membership change or computation. */
+  size: number
+  createdMs: number
+  modifiedMs: number
+  /** When the members were last computed or set, ms; null before a behavioral cohort's first run. */
+  computedMs: number | null
+}
+
+function recordOf(row: Record<string, unknown>): CohortRecord {
+  return {
+    projectId: Number(row.project_id),
+    id: String(row.id),
+    name: String(row.name),
+    description: (row.description as string | null) ?? null,
+    kind: row.kind === 'behavioral' ? 'behavioral' : 'static',
+    definition:
+      typeof row.definition === 'string' ? (JSON.parse(row.definition) as CohortDefinition) : null,
+    owners: typeof row.owners === 'string' ? (JSON.parse(row.owners) as string[]) : [],
+    published: row.published === true,
+    archived: row.archived === true,
+    countGroup: String(row.count_group ?? 'User'),
+    size: Number(row.size ?? 0),
+    createdMs: Number(row.created_ms),
+    modifiedMs: Number(row.modified_ms),
+    computedMs: row.computed_ms === null ? null : Number(row.computed_ms),
+  }
+}
+
+/** `INSERT … SELECT` of a JSON array of ids, de-duplicated. */
+function insertMembers(projectId: number, cohortId: string, members: readonly number[]) {
+  return {
+    sql: `INSERT INTO ${COHORT_MEMBERS_TABLE}
+      SELECT DISTINCT ?::INTEGER, ?, unnest(from_json(?, '["BIGINT"]'))`,
+    params: [projectId, cohortId, JSON.stringify(members)],
+  } satisfies SqlStatement
+}
+
+/** Access to the cohort tables of one store. */
+export class CohortRepository {
+  readonly #store: Store
+  #ready: Promise<void> | undefined
+
+  constructor(store: Store) {
+    this.#store = store
+  }
+
+  /** Creates the tables once (a failure is retried by the next call). */
+  ready(): Promise<void> {
+    this.#ready ??= this.#store.writeSql(COHORT_TABLE_STATEMENTS).catch((error: unknown) => {
+      this.#ready = undefined
+      throw error
+    })
+    return this.#ready
+  }
+
+  async #select(sql: string, params: readonly SqlValue[]) {
+    await this.ready()
+    return this.#store.selectRows(sql, params)
+  }
+
+  async #write(statements: readonly SqlStatement[]): Promise<void> {
+    await this.ready()
+    await this.#store.writeSql(statements)
+  }
+
+  async list(projectId: number): Promise<CohortRecord[]> {
+    const rows = await this.#select(
+      `SELECT * FROM ${COHORTS_TABLE} WHERE project_id = ? ORDER BY created_ms, id`,
+      [projectId],
+    )
+    return rows.map(recordOf)
+  }
+
+  async get(projectId: number, id: string): Promise<CohortRecord | undefined> {
+    const rows = await this.#select(
+      `SELECT * FROM ${COHORTS_TABLE} WHERE project_id = ? AND id = ?`,
+      [projectId, id],
+    )
+    return rows[0] === undefined ? undefined : recordOf(rows[0])
+  }
+
+  /** A resolver of `in_cohort` references over the project's cohorts as they are now. */
+  async resolver(projectId: number): Promise<(id: string) => CohortReference> {
+    const byId = new Map((await this.list(projectId)).map((c) => [c.id, c]))
+    return (id) => {
+      const cohort = byId.get(id)
+      if (cohort === undefined) return undefined
+      if (cohort.kind === 'behavioral' && cohort.definition !== null)
+        return { kind: 'behavioral', definition: cohort.definition }
+      return { kind: 'static' }
+    }
+  }
+
+  /** Stores a new cohort with its members. */
+  async insert(cohort: CohortRecord, members: readonly number[]): Promise<void> {
+    await this.#write([
+      {
+        sql: `INSERT INTO ${COHORTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        params: [
+          cohort.projectId,
+          cohort.id,
+          cohort.name,
+          cohort.description,
+          cohort.kind,
+          cohort.definition === null ? null : JSON.stringify(cohort.definition),
+          JSON.stringify(cohort.owners),
+          cohort.published,
+          cohort.archived,
+          cohort.countGroup,
+          members.length,
+          cohort.createdMs,
+          cohort.modifiedMs,
+          cohort.computedMs,
+        ],
+      },
+      insertMembers(cohort.projectId, cohort.id, members),
+    ])
+  }
+
+  /** Rewrites a cohort's row (all fields but id and project) and, when given, its members. */
+  async update(cohort: CohortRecord, members?: readonly number[]): Promise<void> {
+    const statements: SqlStatement[] = [
+      {
+        sql: `UPDATE ${COHORTS_TABLE} SET name = ?, description = ?, kind = ?, definition = ?,
+          owners = ?, published = ?, archived = ?, count_group = ?, size = ?, modified_ms = ?,
+          computed_ms = ? WHERE project_id = ? AND id = ?`,
+        params: [
+          cohort.name,
+          cohort.description,
+          cohort.kind,
+          cohort.definition === null ? null : JSON.stringify(cohort.definition),
+          JSON.stringify(cohort.owners),
+          cohort.published,
+          cohort.archived,
+          cohort.countGroup,
+          members === undefined ? cohort.size : new Set(members).size,
+          cohort.modifiedMs,
+          cohort.computedMs,
+          cohort.projectId,
+          cohort.id,
+        ],
+      },
+    ]
+    if (members !== undefined) {
+      statements.push(
+        {
+          sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
+          params: [cohort.projectId, cohort.id],
+        },
+        insertMembers(cohort.projectId, cohort.id, members),
+      )
+    }
+    await this.#write(statements)
+  }
+
+  /** Adds and removes members (in this order) and refreshes the size, in one transaction. */
+  async changeMembers(
+    cohort: CohortRecord,
+    changes: readonly { add: boolean; ids: readonly number[] }[],
+    modifiedMs: number,
+  ): Promise<void> {
+    const { projectId, id } = cohort
+    const statements: SqlStatement[] = []
+    for (const change of changes) {
+      const list = JSON.stringify(change.ids)
+      statements.push({
+        sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?
+          AND amplitude_id IN (SELECT unnest(from_json(?, '["BIGINT"]')))`,
+        params: [projectId, id, list],
+      })
+      if (change.add) statements.push(insertMembers(projectId, id, change.ids))
+    }
+    statements.push({
+      sql: `UPDATE ${COHORTS_TABLE} SET modified_ms = ?, computed_ms = ?, size = (
+          SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
+        WHERE project_id = ? AND id = ?`,
+      params: [modifiedMs, modifiedMs, projectId, id, projectId, id],
+    })
+    await this.#write(statements)
+  }
+
+  /** The members that are still users of the project (deleted users drop out). */
+  async members(projectId: number, cohortId: string): Promise<number[]> {
+    const rows = await this.#select(
+      `SELECT m.amplitude_id FROM ${COHORT_MEMBERS_TABLE} m
+       JOIN users_current u ON u.project_id = m.project_id AND u.amplitude_id = m.amplitude_id
+       WHERE m.project_id = ? AND m.cohort_id = ? ORDER BY 1`,
+      [projectId, cohortId],
+    )
+    return rows.map((r) => Number(r.amplitude_id))
+  }
+
+  /** Ids of the cohorts that hold `amplitudeId` (static members, last computed behavioral ones). */
+  async cohortsOf(projectId: number, amplitudeId: number): Promise<string[]> {
+    const rows = await this.#select(
+      `SELECT DISTINCT m.cohort_id FROM ${COHORT_MEMBERS_TABLE} m
+       JOIN ${COHORTS_TABLE} c ON c.project_id = m.project_id AND c.id = m.cohort_id
+       WHERE m.project_id = ? AND m.amplitude_id = ? ORDER BY 1`,
+      [projectId, amplitudeId],
+    )
+    return rows.map((r) => String(r.cohort_id))
+  }
+
+  /** Drops deleted users from every cohort of the project and refreshes the sizes. */
+  async removeUsers(projectId: number, amplitudeIds: readonly number[]): Promise<void> {
+    if (amplitudeIds.length === 0) return
+    await this.#write([
+      {
+        sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ?
+          AND amplitude_id IN (SELECT unnest(from_json(?, '["BIGINT"]')))`,
+        params: [projectId, JSON.stringify(amplitudeIds)],
+      },
+      {
+        sql: `UPDATE ${COHORTS_TABLE} SET size = (SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} m
+            WHERE m.project_id = ${COHORTS_TABLE}.project_id AND m.cohort_id = ${COHORTS_TABLE}.id)
+          WHERE project_id = ?`,
+        params: [projectId],
+      },
+    ])
+  }
+}
