@@ -1,0 +1,386 @@
+/**
+ * @module Funnels in DuckDB SQL: the production path of `/api/2/funnels`, with the semantics of
+ * `query.ts` (held to `reference.ts` by the property tests).
+ *
+ * Shape: one scan keeps the step events of `[start, end + window]` with a position key (second, then
+ * append order, in one BIGINT) and a flag per step; the entries (step-1 events inside the range) carry
+ * their segment flags, group label and bucket. Then, per mode, how far each entry gets and when:
+ * - ordered: the spec's greedy walk as a chain of inner ASOF joins (the earliest step-k event after
+ *   the previous step), each hop filtered by the window right away: a chained `ASOF LEFT JOIN` matched
+ *   NULL keys on DuckDB 1.5.6 (analytics-semantics.md §3), so hops are inner and the entries are
+ *   left-joined back to them by entry position;
+ * - sequential: every reachable step event per entry (equi-joins on the same second, or the user's
+ *   next active second), since the earliest one is not always the one that leads furthest;
+ * - unordered: a range join of the entries with the step events of their window, and Hall's condition
+ *   per subset of overlapping steps (the n-th matching event's second).
+ * Last, the best entry per (segment, group, user) and per bucket, and the aggregates.
+ */
+import { NONE_VALUE } from '@ampkit/protocol'
+import type { Store } from '../../store/store.ts'
+import { eventSql, needsFirstEventFlag } from '../event-selector.ts'
+import type { CohortMembers, EventSelector } from '../ir.ts'
+import { propertyFirstSql } from '../property-filter.ts'
+import { INACTIVE_EVENT_TYPES, queryEventsCte } from '../query-event.ts'
+import { CteList, segmentSql } from '../segment.ts'
+import { SqlParams } from '../sql-params.ts'
+import { bucketLabelSql, bucketStartSql } from '../time-buckets.ts'
+import { effectiveWindowSeconds, type FunnelQuery } from './query.ts'
+import type { FunnelGroupTotals } from './result.ts'
+
+/**
+ * Positions pack (second − base, seq) into one BIGINT: seconds since just before the range in the
+ * high bits, the append order (below 2^32) in the low 32.
+ */
+const SEQ_BITS_FACTOR = 4_294_967_296
+
+/** The SQL text and its parameters. */
+export interface FunnelSql {
+  sql: string
+  params: SqlParams
+}
+
+const range = (n: number, from = 1) => Array.from({ length: n - from + 1 }, (_, i) => i + from)
+
+const SPECIAL_TYPES = new Set([
+  '_all',
+  '_active',
+  '_new',
+  'revenue_amount',
+  'verified_revenue',
+  'unverified_revenue',
+])
+
+/** Special selectors can match events of any type, so they overlap every other step. */
+function specialType(selector: EventSelector): boolean {
+  return SPECIAL_TYPES.has(selector.eventType)
+}
+
+/**
+ * Steps 2..N (1-based) split into groups whose selectors may match the same event (same concrete
+ * type, or a special type); Hall's condition only needs the subsets inside each group.
+ */
+export function overlappingStepSubsets(steps: readonly EventSelector[]): number[][] {
+  const indices = range(steps.length, 2)
+  const parent = new Map(indices.map((i) => [i, i]))
+  const find = (i: number): number => {
+    const p = parent.get(i) as number
+    return p === i ? i : find(p)
+  }
+  for (const a of indices) {
+    for (const b of indices) {
+      if (b <= a) continue
+      const sa = steps[a - 1] as EventSelector
+      const sb = steps[b - 1] as EventSelector
+      if (specialType(sa) || specialType(sb) || sa.eventType === sb.eventType)
+        parent.set(find(b), find(a))
+    }
+  }
+  const groups = new Map<number, number[]>()
+  for (const i of indices) groups.set(find(i), [...(groups.get(find(i)) ?? []), i])
+  const subsets: number[][] = []
+  for (const members of groups.values()) {
+    for (let mask = 1; mask < 1 << members.length; mask++)
+      subsets.push(members.filter((_, bit) => (mask >> bit) & 1))
+  }
+  return subsets
+}
+
+/** Builds the funnel's SQL. Its rows: `kind` total|day, `seg`, `grp`, `label`, `c1..cN`, `m2..`, `u2..`. */
+export function funnelSql(
+  query: FunnelQuery,
+  projectId: number,
+  cohorts: CohortMembers,
+): FunnelSql {
+  const params = new SqlParams()
+  const ctes = new CteList()
+  const { range: r, steps, mode } = query
+  const n = steps.length
+  const windowS = effectiveWindowSeconds(query)
+  const W = params.bind(windowS)
+  const startMs = params.bind(r.startMs)
+  const endMs = params.bind(r.endMs)
+  const loMs = Math.floor(r.startMs / 1000) * 1000
+  // The last entry second plus the window, inclusive.
+  const hiMs = (Math.floor((r.endMs - 1) / 1000) + windowS + 1) * 1000
+  const baseSec = Math.floor(r.startMs / 1000) - 1
+  const inSpan = (alias: string) =>
+    `${alias}.event_time_ms >= ${params.bind(loMs)} AND ${alias}.event_time_ms < ${params.bind(hiMs)}`
+  const visible = (alias: string) =>
+    `${alias}.event_type NOT IN ${params.bindList(INACTIVE_EVENT_TYPES)}`
+  // Sequential mode does not see events that never make a user active (query.ts).
+  const stepSql = (k: number, alias: string) => {
+    const own = eventSql(steps[k - 1] as EventSelector, params, alias)
+    return mode === 'sequential' ? `(${own}) AND ${visible(alias)}` : own
+  }
+  const secSql = (alias: string) => `CAST(floor(${alias}.event_time_ms / 1000) AS BIGINT)`
+  const posSql = (alias: string) =>
+    `(${secSql(alias)} - ${baseSec}) * ${SEQ_BITS_FACTOR} + ${alias}.seq`
+
+  const segmentFlags = query.segments.map(
+    (segment, i) =>
+      `(${segmentSql(segment, { range: r, cohorts, projectId, params, ctes }, `fs${i}`, 'ev')}) AS s${i}`,
+  )
+  const firstFlag = needsFirstEventFlag(steps)
+  ctes.add('ev', () =>
+    queryEventsCte(params, projectId, {
+      name: 'ev',
+      where: `${inSpan('e')} AND (${range(n)
+        .map((k) => `(${stepSql(k, 'e')})`)
+        .join(' OR ')})`,
+      firstEventFlag: firstFlag,
+    }),
+  )
+  ctes.add(
+    'st',
+    () => `st AS MATERIALIZED (SELECT ev.user_key, ${posSql('ev')} AS pos, ${secSql('ev')} AS sec,
+      ${range(n)
+        .map((k) => `(${stepSql(k, 'ev')}) AS m${k}`)
+        .join(', ')}
+      FROM ev)`,
+  )
+  let newUsers = ''
+  if (query.users === 'new') {
+    ctes.add('ev_nu', () => queryEventsCte(params, projectId, { name: 'ev_nu' }))
+    ctes.add(
+      'nu',
+      () => `nu AS (SELECT user_key FROM ev_nu GROUP BY user_key
+        HAVING min(event_time_ms) >= ${startMs} AND min(event_time_ms) < ${endMs})`,
+    )
+    newUsers = ' AND ev.user_key IN (SELECT user_key FROM nu)'
+  }
+  const group =
+    query.groupBy === undefined
+      ? "''"
+      : `coalesce(${propertyFirstSql(query.groupBy, 'ev')}, ${params.bind(NONE_VALUE)})`
+  ctes.add(
+    'en',
+    () => `en AS MATERIALIZED (SELECT ev.user_key, ${posSql('ev')} AS p1, ${secSql('ev')} AS t1,
+      ${bucketStartSql('ev.event_time_ms', r.interval, r.timeZone)} AS bucket, ${group} AS grp,
+      ${segmentFlags.join(', ')}
+      FROM ev WHERE (${stepSql(1, 'ev')}) AND ev.event_time_ms >= ${startMs}
+        AND ev.event_time_ms < ${endMs}${newUsers})`,
+  )
+  for (const k of range(n, 2))
+    ctes.add(`c${k}`, () => `c${k} AS (SELECT user_key, pos, sec FROM st WHERE m${k})`)
+
+  // `lv`: every entry with its level and the second of each step reached (NULL beyond).
+  const times = range(n, 2)
+  if (mode === 'ordered') orderedLevels(ctes, n, W)
+  else if (mode === 'sequential') sequentialLevels(ctes, params, projectId, n, W, inSpan, visible)
+  else unorderedLevels(ctes, steps, n, W)
+
+  const d = times.map((k) => `(t${k} - t${k - 1}) * 1000 AS d${k}`)
+  ctes.add(
+    'pe',
+    () => `pe AS MATERIALIZED (SELECT user_key, p1, bucket, grp, level,
+      ${[...query.segments.map((_, i) => `s${i}`), ...d].join(', ')} FROM lv)`,
+  )
+  const carried = ['user_key', 'p1', 'bucket', 'grp', 'level', ...times.map((k) => `d${k}`)]
+  ctes.add(
+    'ps',
+    () =>
+      `ps AS (${query.segments
+        .map((_, i) => `SELECT ${i} AS seg, ${carried.join(', ')} FROM pe WHERE s${i}`)
+        .join(' UNION ALL ')})`,
+  )
+  const bestFields = ['l := level', ...times.map((k) => `d${k} := d${k}`)].join(', ')
+  ctes.add(
+    'best',
+    () => `best AS (SELECT seg, grp, user_key,
+      arg_max(struct_pack(${bestFields}), struct_pack(l := level, q := -p1)) AS bp
+      FROM ps GROUP BY seg, grp, user_key)`,
+  )
+  const level = "struct_extract(bp, 'l')"
+  const totals = [
+    ...range(n).map((k) => `count(*) FILTER (WHERE ${level} >= ${k}) AS c${k}`),
+    ...times.map((k) => `CAST(median(struct_extract(bp, 'd${k}')) AS DOUBLE) AS m${k}`),
+    ...times.map((k) => `CAST(sum(struct_extract(bp, 'd${k}')) AS DOUBLE) AS u${k}`),
+  ]
+  const nulls = [...times.map((k) => `NULL AS m${k}`), ...times.map((k) => `NULL AS u${k}`)]
+  const sql = `${ctes.toSql()}
+    SELECT 'total' AS kind, seg, grp, NULL AS label, ${totals.join(', ')} FROM best GROUP BY seg, grp
+    UNION ALL
+    SELECT 'day' AS kind, seg, grp, ${bucketLabelSql('bucket', r.interval)} AS label,
+      ${[...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`), ...nulls].join(', ')}
+    FROM (SELECT seg, grp, bucket, user_key, max(level) AS l FROM ps GROUP BY seg, grp, bucket, user_key)
+    GROUP BY seg, grp, bucket`
+  return { sql, params }
+}
+
+/** Ordered: the greedy walk, one inner ASOF join per step, the window checked at each hop. */
+function orderedLevels(ctes: CteList, n: number, W: string): void {
+  ctes.add('h1', () => 'h1 AS (SELECT user_key, p1, t1, p1 AS p FROM en)')
+  for (const k of range(n, 2)) {
+    const carried = range(k - 1, 2).map((j) => `h.t${j}`)
+    ctes.add(
+      `h${k}`,
+      () => `h${k} AS (SELECT h.user_key, h.p1, h.t1, ${[...carried, ''].join(', ')}c.pos AS p, c.sec AS t${k}
+        FROM h${k - 1} h ASOF JOIN c${k} c ON h.user_key = c.user_key AND h.p < c.pos
+        WHERE c.sec - h.t1 <= ${W})`,
+    )
+  }
+  levelsFromHops(ctes, n, 'h', (k) => `h${k}.t${k}`)
+}
+
+/** `lv` from per-step relations `<prefix>k` keyed by `p1` (present = step k reached). */
+function levelsFromHops(
+  ctes: CteList,
+  n: number,
+  prefix: string,
+  timeOf: (k: number) => string,
+): void {
+  const steps = range(n, 2)
+  const joins = steps.map((k) => `LEFT JOIN ${prefix}${k} ON ${prefix}${k}.p1 = en.p1`).join(' ')
+  const level =
+    n === 1
+      ? '1'
+      : `CASE ${steps
+          .reverse()
+          .map((k) => `WHEN ${prefix}${k}.p1 IS NOT NULL THEN ${k}`)
+          .join(' ')} ELSE 1 END`
+  ctes.add(
+    'lv',
+    () =>
+      `lv AS (SELECT en.*, ${level} AS level${range(n, 2)
+        .map((k) => `, ${timeOf(k)} AS t${k}`)
+        .join('')} FROM en ${joins})`,
+  )
+}
+
+/** Sequential: all reachable step events per entry (same second later on, or the next active second). */
+function sequentialLevels(
+  ctes: CteList,
+  params: SqlParams,
+  projectId: number,
+  n: number,
+  W: string,
+  inSpan: (alias: string) => string,
+  visible: (alias: string) => string,
+): void {
+  ctes.add('ev_vis', () =>
+    queryEventsCte(params, projectId, {
+      name: 'ev_vis',
+      where: `${inSpan('e')} AND ${visible('e')}`,
+    }),
+  )
+  ctes.add(
+    'nx',
+    () => `nx AS (SELECT user_key, sec, lead(sec) OVER (PARTITION BY user_key ORDER BY sec) AS next_sec
+      FROM (SELECT DISTINCT user_key, CAST(floor(event_time_ms / 1000) AS BIGINT) AS sec FROM ev_vis))`,
+  )
+  ctes.add('r1', () => 'r1 AS (SELECT user_key, p1, t1, p1 AS p, t1 AS sec FROM en)')
+  for (const k of range(n, 2)) {
+    ctes.add(
+      `r${k}`,
+      () => `r${k} AS (SELECT DISTINCT user_key, p1, t1, p, sec FROM (
+        SELECT r.user_key, r.p1, r.t1, c.pos AS p, c.sec FROM r${k - 1} r
+          JOIN c${k} c ON c.user_key = r.user_key AND c.sec = r.sec AND c.pos > r.p
+        UNION ALL
+        SELECT r.user_key, r.p1, r.t1, c.pos AS p, c.sec FROM r${k - 1} r
+          JOIN nx ON nx.user_key = r.user_key AND nx.sec = r.sec
+          JOIN c${k} c ON c.user_key = r.user_key AND c.sec = nx.next_sec
+      ) WHERE sec - t1 <= ${W})`,
+    )
+    ctes.add(`q${k}`, () => `q${k} AS (SELECT p1, min(sec) AS t FROM r${k} GROUP BY p1)`)
+  }
+  levelsFromHops(ctes, n, 'q', (k) => `q${k}.t`)
+}
+
+/**
+ * Unordered: per entry and per subset J of overlapping steps, the second of the |J|-th event (other
+ * than the entry) in the window matching a step of J. Steps 2..k can take distinct events by second
+ * T exactly when every J within 2..k has that event at or before T (Hall), so step k's time is the
+ * largest of them.
+ */
+function unorderedLevels(
+  ctes: CteList,
+  steps: readonly EventSelector[],
+  n: number,
+  W: string,
+): void {
+  const subsets = overlappingStepSubsets(steps)
+  const name = (subset: number[]) => `tj_${subset.join('_')}`
+  if (n > 1) {
+    ctes.add(
+      'cu',
+      () =>
+        `cu AS (SELECT * FROM st WHERE ${range(n, 2)
+          .map((k) => `m${k}`)
+          .join(' OR ')})`,
+    )
+    const columns = subsets.map(
+      (subset) =>
+        `(list(c.sec ORDER BY c.sec) FILTER (WHERE ${subset.map((k) => `c.m${k}`).join(' OR ')}))[${subset.length}] AS ${name(subset)}`,
+    )
+    ctes.add(
+      'ux',
+      () => `ux AS (SELECT e.p1, ${columns.join(', ')} FROM en e
+        JOIN cu c ON c.user_key = e.user_key AND c.sec >= e.t1 AND c.sec <= e.t1 + ${W} AND c.pos <> e.p1
+        GROUP BY e.p1)`,
+    )
+  }
+  const within = (k: number) => subsets.filter((subset) => Math.max(...subset) <= k)
+  const reached = (k: number) => within(k).map((subset) => `ux.${name(subset)} IS NOT NULL`)
+  const level =
+    n === 1
+      ? '1'
+      : `CASE ${range(n, 2)
+          .reverse()
+          .map((k) => `WHEN ${reached(k).join(' AND ')} THEN ${k}`)
+          .join(' ')} ELSE 1 END`
+  const timesSql = range(n, 2).map(
+    (k) =>
+      `, CASE WHEN ${reached(k).join(' AND ')} THEN greatest(en.t1, ${within(k)
+        .map((subset) => `ux.${name(subset)}`)
+        .join(', ')}) END AS t${k}`,
+  )
+  ctes.add(
+    'lv',
+    () =>
+      `lv AS (SELECT en.*, ${level} AS level${timesSql.join('')} FROM en${n > 1 ? ' LEFT JOIN ux ON ux.p1 = en.p1' : ''})`,
+  )
+}
+
+const num = (value: unknown) => (value === null || value === undefined ? 0 : Number(value))
+
+/** Runs the funnel on the store. */
+export async function runFunnelSql(
+  store: Store,
+  projectId: number,
+  query: FunnelQuery,
+  cohorts: CohortMembers,
+): Promise<FunnelGroupTotals[]> {
+  const { sql, params } = funnelSql(query, projectId, cohorts)
+  const rows = await store.selectRows(sql, params.values)
+  const n = query.steps.length
+  const groups = new Map<string, FunnelGroupTotals & { buckets: Map<string, number[]> }>()
+  const groupOf = (row: Record<string, unknown>) => {
+    const key = `${num(row.seg)}\u0000${String(row.grp)}`
+    let group = groups.get(key)
+    if (group === undefined) {
+      const zeros = new Array<number>(n).fill(0)
+      group = {
+        segmentIndex: num(row.seg),
+        groupValue: String(row.grp),
+        counts: zeros,
+        medianMs: zeros,
+        sumMs: zeros,
+        buckets: new Map(),
+      }
+      groups.set(key, group)
+    }
+    return group
+  }
+  for (const row of rows) {
+    const group = groupOf(row)
+    const counts = range(n).map((k) => num(row[`c${k}`]))
+    if (row.kind === 'day') {
+      group.buckets.set(String(row.label), counts)
+      continue
+    }
+    group.counts = counts
+    group.medianMs = range(n).map((k) => (k === 1 ? 0 : num(row[`m${k}`])))
+    group.sumMs = range(n).map((k) => (k === 1 ? 0 : num(row[`u${k}`])))
+  }
+  return [...groups.values()]
+}
