@@ -4,6 +4,7 @@
  * client is built from them. The API key is only ever handed to the client: never printed.
  */
 import { type AmpkitClient, createInstance, type NodeOptions } from '@ampkit/node'
+import { loadCliConfig } from './cli-config.ts'
 import { usageError } from './cli-error.ts'
 import type { ArgDef } from './command.ts'
 
@@ -27,6 +28,17 @@ export const TARGET_ARGS = {
       'Ingestion URL, e.g. http://127.0.0.1:8250/2/httpapi (overrides the zone; default: $AMPLITUDE_SERVER_URL)',
     valueHint: 'URL',
   },
+  config: {
+    type: 'string',
+    description:
+      'Config file (default: $AMPKIT_CONFIG, else ~/.config/ampkit/config.json when present)',
+    valueHint: 'FILE',
+  },
+  profile: {
+    type: 'string',
+    description: 'Profile of the config file (default: $AMPKIT_PROFILE, else its defaultProfile)',
+    valueHint: 'NAME',
+  },
 } as const satisfies Record<string, ArgDef>
 
 /** The parsed target options. */
@@ -34,6 +46,8 @@ export interface TargetArgs {
   'api-key': string | undefined
   'server-zone': string | undefined
   'server-url': string | undefined
+  config: string | undefined
+  profile: string | undefined
 }
 
 /** A resolved target: the key (never print it), the zone, and the URL when one was given. */
@@ -48,19 +62,31 @@ function nonEmpty(value: string | undefined): string | undefined {
   return trimmed === undefined || trimmed === '' ? undefined : trimmed
 }
 
-/** Resolves flags over the environment; a missing key or a bad zone is a usage error. */
+/**
+ * Resolves flags over the environment over the config file (`cli-config.ts`); a missing key or a bad
+ * zone is a usage error.
+ */
 export function resolveTarget(
   args: TargetArgs,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  cwd = process.cwd(),
+  warn: (line: string) => void = () => {},
 ): AmplitudeTarget {
-  const apiKey = nonEmpty(args['api-key']) ?? nonEmpty(env.AMPLITUDE_API_KEY)
+  const config = loadCliConfig({ config: args.config, profile: args.profile }, env, cwd)
+  if (config.warning !== undefined) warn(config.warning)
+  const apiKey =
+    nonEmpty(args['api-key']) ?? nonEmpty(env.AMPLITUDE_API_KEY) ?? config.settings.apiKey
   if (apiKey === undefined)
-    throw usageError('an API key is needed: --api-key KEY or AMPLITUDE_API_KEY')
-  const zoneText = nonEmpty(args['server-zone']) ?? nonEmpty(env.AMPLITUDE_SERVER_ZONE)
+    throw usageError('an API key is needed: --api-key KEY, AMPLITUDE_API_KEY or a config file')
+  const zoneText =
+    nonEmpty(args['server-zone']) ??
+    nonEmpty(env.AMPLITUDE_SERVER_ZONE) ??
+    config.settings.serverZone
   const zone = zoneText?.toUpperCase()
   if (zone !== undefined && !(ZONES as readonly string[]).includes(zone))
     throw usageError(`--server-zone must be US or EU, got '${zoneText}'`)
-  const serverUrl = nonEmpty(args['server-url']) ?? nonEmpty(env.AMPLITUDE_SERVER_URL)
+  const serverUrl =
+    nonEmpty(args['server-url']) ?? nonEmpty(env.AMPLITUDE_SERVER_URL) ?? config.settings.serverUrl
   return {
     apiKey,
     ...(zone !== undefined && { serverZone: zone as (typeof ZONES)[number] }),

@@ -38,6 +38,7 @@ export function rootHelp(commands: Record<string, CommandDef> = COMMANDS): strin
     'Options:',
     '  -h, --help     Show help (also after a command: ampkit serve --help)',
     '  -v, --version  Show the version',
+    '  --debug        On failure, also print the chain of causes',
   ].join('\n')
 }
 
@@ -53,6 +54,21 @@ function describeFailure(error: unknown, command: string | undefined): string {
   return `${prefix} failed: ${String(error)}`
 }
 
+/** `  caused by: …` lines for each cause below `error`, with the first stack frame of each. */
+function causeChain(error: unknown): string[] {
+  const lines: string[] = []
+  let current: unknown = error
+  for (let depth = 0; depth < 10 && current instanceof Error; depth++) {
+    const frame = current.stack?.split('\n').find((line) => line.trim().startsWith('at '))
+    lines.push(`  ${depth === 0 ? 'error' : 'caused by'}: ${current.name}: ${current.message}`)
+    if (frame !== undefined) lines.push(`    ${frame.trim()}`)
+    current = current.cause
+  }
+  if (current !== undefined && !(current instanceof Error))
+    lines.push(`  caused by: ${String(current)}`)
+  return lines
+}
+
 /** Runs one invocation; resolves the exit status. */
 export async function runCli(
   argv: readonly string[],
@@ -61,7 +77,9 @@ export async function runCli(
 ): Promise<number> {
   const out = (line: string) => io.stdout(`${line}\n`)
   const err = (line: string) => io.stderr(`${line}\n`)
-  const [first, ...rest] = argv
+  // `--debug` is global: anywhere on the line, it adds the cause chain to a failure's one line.
+  const debug = argv.includes('--debug')
+  const [first, ...rest] = argv.filter((arg) => arg !== '--debug')
   let name: string | undefined
   try {
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
@@ -93,6 +111,7 @@ export async function runCli(
     return status ?? 0
   } catch (error) {
     err(describeFailure(error, name))
+    if (debug) for (const line of causeChain(error)) err(line)
     return error instanceof CliError ? error.exitCode : 1
   }
 }

@@ -169,7 +169,13 @@ describe('ampkit identify', () => {
 })
 
 describe('credentials and endpoints', () => {
-  const none = { 'api-key': undefined, 'server-zone': undefined, 'server-url': undefined }
+  const none = {
+    'api-key': undefined,
+    'server-zone': undefined,
+    'server-url': undefined,
+    config: undefined,
+    profile: undefined,
+  }
 
   it('prefers flags over AMPLITUDE_* variables and ignores empty values', () => {
     const env = {
@@ -180,14 +186,21 @@ describe('credentials and endpoints', () => {
     expect(resolveTarget(none, env)).toEqual({ apiKey: 'env-key', serverZone: 'EU' })
     expect(
       resolveTarget(
-        { 'api-key': 'flag-key', 'server-zone': 'US', 'server-url': 'http://127.0.0.1:1/batch' },
+        {
+          ...none,
+          'api-key': 'flag-key',
+          'server-zone': 'US',
+          'server-url': 'http://127.0.0.1:1/batch',
+        },
         env,
       ),
     ).toEqual({ apiKey: 'flag-key', serverZone: 'US', serverUrl: 'http://127.0.0.1:1/batch' })
   })
 
   it('names what is missing or wrong without echoing a key', () => {
-    expect(() => resolveTarget(none, {})).toThrow(/--api-key KEY or AMPLITUDE_API_KEY/)
+    expect(() => resolveTarget(none, {})).toThrow(
+      /--api-key KEY, AMPLITUDE_API_KEY or a config file/,
+    )
     expect(() =>
       resolveTarget({ ...none, 'api-key': 'secret-key-1' }, { AMPLITUDE_SERVER_ZONE: 'APAC' }),
     ).toThrow(/^--server-zone must be US or EU, got 'APAC'$/)

@@ -60,7 +60,7 @@ export const identifyCommand = defineCommand({
     batch: { type: 'boolean', description: 'Send through the Batch API (/batch)' },
     json: { type: 'boolean', description: 'Print the result as JSON' },
   },
-  async run({ args, out }) {
+  async run({ args, out, err, cwd }) {
     const userId = args['user-id']
     const deviceId = args['device-id']
     if (userId === undefined && deviceId === undefined)
@@ -81,7 +81,7 @@ export const identifyCommand = defineCommand({
     for (const key of args.unset) identify.unset(key)
     if (Object.keys(identify.getUserProperties()).length === 0)
       throw usageError('nothing to do: give --set, --set-once, --add, --unset or --props')
-    const target = resolveTarget(args)
+    const target = resolveTarget(args, process.env, cwd, err)
     const client = await createTargetClient(target, { useBatch: args.batch })
     const handle = client.identify(identify, {
       ...(userId !== undefined && { user_id: userId }),

@@ -187,7 +187,7 @@ export const importCommand = defineCommand({
     // Resolve the target before reading anything, so a missing key fails at once.
     const client = dryRun
       ? undefined
-      : await createTargetClient(resolveTarget(args), {
+      : await createTargetClient(resolveTarget(args, process.env, cwd, err), {
           useBatch: true,
           // A backfill is one long burst: send full batches as soon as they fill, the tail soon.
           flushIntervalMillis: 200,

@@ -33,8 +33,8 @@ export const replayCommand = defineCommand({
     },
     json: { type: 'boolean', description: 'Print the report as JSON' },
   },
-  async run({ args, positionals, out, cwd }) {
-    const target = resolveTarget(args)
+  async run({ args, positionals, out, err, cwd }) {
+    const target = resolveTarget(args, process.env, cwd, err)
     const reasons =
       args.reasons === undefined
         ? undefined

@@ -52,7 +52,7 @@ export const sendCommand = defineCommand({
     batch: { type: 'boolean', description: 'Send through the Batch API (/batch)' },
     json: { type: 'boolean', description: 'Print the result as JSON' },
   },
-  async run({ args, positionals, out }) {
+  async run({ args, positionals, out, err, cwd }) {
     if (positionals.length > 1)
       throw usageError(`one event type expected, got ${positionals.length} (quote it)`)
     const eventType = positionals[0] ?? ''
@@ -76,7 +76,7 @@ export const sendCommand = defineCommand({
       throw usageError(
         `the event is not valid: ${findings.map((f) => `${f.kind} ${f.field}`).join(', ')}`,
       )
-    const target = resolveTarget(args)
+    const target = resolveTarget(args, process.env, cwd, err)
     const client = await createTargetClient(target, { useBatch: args.batch })
     const handle = client.track(event as { event_type: string })
     const report = await deliverOne(client, eventType, handle)
