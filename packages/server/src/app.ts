@@ -31,6 +31,11 @@ import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { privacyRoutes } from './routes/privacy.ts'
 import { profileRoutes } from './routes/profile.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
+import {
+  handleSessionAverage,
+  handleSessionLength,
+  handleSessionsPerUser,
+} from './routes/sessions.ts'
 import { taxonomyRoutes } from './routes/taxonomy.ts'
 import { handleUpload, uploadByteLimit } from './routes/upload.ts'
 import { handleUsers } from './routes/users.ts'
@@ -232,6 +237,9 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/attribution': { POST: handleAttribution },
   '/api/2/usersearch': { GET: handleUserSearch },
   '/api/2/useractivity': { GET: handleUserActivity },
+  '/api/2/sessions/length': { GET: handleSessionLength },
+  '/api/2/sessions/average': { GET: handleSessionAverage },
+  '/api/2/sessions/peruser': { GET: handleSessionsPerUser },
   '/api/2/users': { GET: handleUsers },
   '/api/2/events/segmentation': { GET: handleSegmentation },
   '/api/2/export': { GET: handleExport },
