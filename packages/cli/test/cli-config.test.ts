@@ -105,7 +105,15 @@ describe('CLI credentials from flags, environment and config file', () => {
     const plain = await run(['send', 'Clicked', '--user-id', 'user-0001', '--config', config])
     expect(plain.status).toBe(1)
     expect(plain.lines).toEqual([`ampkit send: config file ${config} is not valid JSON`])
-    const debug = await run(['send', 'Clicked', '--user-id', 'user-0001', '--config', config, '--debug'])
+    const debug = await run([
+      'send',
+      'Clicked',
+      '--user-id',
+      'user-0001',
+      '--config',
+      config,
+      '--debug',
+    ])
     expect(debug.lines[0]).toBe(`ampkit send: config file ${config} is not valid JSON`)
     expect(debug.lines.some((l) => l.startsWith('  caused by: SyntaxError:'))).toBe(true)
   })
