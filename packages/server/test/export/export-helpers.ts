@@ -33,13 +33,21 @@ export async function send(app: ServerApp, events: Array<Record<string, unknown>
     throw new Error(`upload answered ${response.status}: ${await response.text()}`)
 }
 
-/** A store that forwards everything and counts the `streamRows` reads still open. */
-export function countingStore<S extends Store>(inner: S): S & { openReads: () => number } {
+/** What `countingStore` adds: reads started, and reads still open. */
+export interface ReadCounts {
+  startedReads: () => number
+  openReads: () => number
+}
+
+/** A store that forwards everything and counts its `streamRows` reads. */
+export function countingStore<S extends Store>(inner: S): S & ReadCounts {
   let open = 0
+  let started = 0
   const streamRows = (sql: string, params?: readonly SqlValue[]) => {
     const source = inner.streamRows(sql, params)
     return {
       async *[Symbol.asyncIterator]() {
+        started += 1
         open += 1
         try {
           yield* source
@@ -53,8 +61,9 @@ export function countingStore<S extends Store>(inner: S): S & { openReads: () =>
     get(target, property) {
       if (property === 'streamRows') return streamRows
       if (property === 'openReads') return () => open
+      if (property === 'startedReads') return () => started
       const value = Reflect.get(target, property, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
-  }) as S & { openReads: () => number }
+  }) as S & ReadCounts
 }
