@@ -22,8 +22,8 @@ import {
 } from '../cohorts/cohort-service.ts'
 import { ApiError } from '../errors.ts'
 import { jsonResponse } from '../responses.ts'
+import { authenticate } from './basic-auth.ts'
 import type { RouteContext } from './context.ts'
-import { authenticate } from './inspect.ts'
 
 /** Largest upload or membership body, in bytes: two million ids fit. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024

@@ -10,7 +10,7 @@ import type { CohortService } from '../cohorts/cohort-service.ts'
 import { ApiError } from '../errors.ts'
 import { DeletionCancelError, type DeletionJobs } from '../privacy/deletion-jobs.ts'
 import { jsonResponse } from '../responses.ts'
-import { authenticate } from './inspect.ts'
+import { authenticate } from './basic-auth.ts'
 import type { RouteContext } from './context.ts'
 import { parseJsonBody } from './json-body.ts'
 

@@ -10,7 +10,7 @@
 import { ApiError } from '../errors.ts'
 import { jsonResponse } from '../responses.ts'
 import type { TaxonomyKind, TaxonomyRecord, TaxonomyStore } from '../taxonomy/taxonomy-store.ts'
-import { authenticate } from './inspect.ts'
+import { authenticate } from './basic-auth.ts'
 import type { RouteContext } from './context.ts'
 import { readFormFields } from './form-fields.ts'
 
