@@ -24,12 +24,15 @@ import { RateLimiter } from './rate-limiter.ts'
 import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
 import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
 import { cohortRoutes } from './routes/cohorts.ts'
+import { handleComposition } from './routes/composition.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
+import { handleEventsList } from './routes/events-list.ts'
 import { handleExport } from './routes/export.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { privacyRoutes } from './routes/privacy.ts'
 import { profileRoutes } from './routes/profile.ts'
+import { handleRealtime } from './routes/realtime.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
 import {
   handleSessionAverage,
@@ -237,6 +240,9 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/attribution': { POST: handleAttribution },
   '/api/2/usersearch': { GET: handleUserSearch },
   '/api/2/useractivity': { GET: handleUserActivity },
+  '/api/2/composition': { GET: handleComposition },
+  '/api/2/events/list': { GET: handleEventsList },
+  '/api/2/realtime': { GET: handleRealtime },
   '/api/2/sessions/length': { GET: handleSessionLength },
   '/api/2/sessions/average': { GET: handleSessionAverage },
   '/api/2/sessions/peruser': { GET: handleSessionsPerUser },
