@@ -4,6 +4,26 @@
  */
 export { AmplitudeApi, createAmplitudeApi } from './client.ts'
 export {
+  type CohortDownloadOptions,
+  type CohortJob,
+  type CohortMember,
+  parseCohortCsv,
+} from './cohorts/cohort-api.ts'
+export { CsvParser, csvRows } from './cohorts/csv.ts'
+export type {
+  CompositionQuery,
+  FunnelQuery,
+  QueryOptions,
+  RetentionQuery,
+  RevenueLtvQuery,
+  SegmentationQuery,
+  SessionLengthQuery,
+  UserActivityQuery,
+  UsersQuery,
+} from './dashboard/dashboard-api.ts'
+export type { DayInput, EventInput } from './dashboard/params.ts'
+export { pointValue, seriesLabelParts, seriesValues } from './dashboard/series.ts'
+export {
   AbortedError,
   AmplitudeApiError,
   AuthError,
@@ -45,4 +65,16 @@ export {
   type RetryOptions,
   resolveApiOptions,
 } from './options.ts'
+export {
+  type DeletionOptions,
+  MAX_DELETION_IDS_PER_REQUEST,
+} from './privacy/privacy-api.ts'
+export type { UserProfileQuery } from './privacy/profile-api.ts'
 export { readZipStream, type ZipEntry, ZipFormatError } from './stream/zip-reader.ts'
+export type {
+  TaxonomyApi,
+  TaxonomyEventFields,
+  TaxonomyFieldValue,
+  TaxonomyPropertyFields,
+  TaxonomyResource,
+} from './taxonomy/taxonomy-api.ts'

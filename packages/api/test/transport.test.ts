@@ -55,8 +55,22 @@ describe('transport', () => {
   })
 
   it('keeps at most 5 requests in flight when 12 are made at once, and answers all 12', async () => {
+    // The server holds answers until 5 requests wait (or all 12 arrived), so a client that let a
+    // sixth through would be seen with 6 in flight.
+    let held: (() => void)[] = []
+    let arrived = 0
     const server = await serve(async (req, res) => {
-      await new Promise((r) => setTimeout(r, 20))
+      arrived++
+      await new Promise<void>((resolve) => {
+        held.push(resolve)
+        if (held.length >= 5 || arrived === 12) {
+          const release = held
+          held = []
+          setTimeout(() => {
+            for (const r of release) r()
+          }, 10)
+        }
+      })
       sendJson(res, 200, { n: Number(req.query.get('n')) })
     })
     const { transport } = transportFor(server)

@@ -99,6 +99,13 @@ export type {
   DeletionStatus,
   UserProfileResponse,
 } from './query/privacy-profile-wire.ts'
+export type {
+  TaxonomyUserPropertyRecord,
+  UserActivityResponse,
+  UserActivityUserData,
+  UserSearchMatch,
+  UserSearchResponse,
+} from './query/user-lookup-wire.ts'
 export {
   badRequestBody,
   ERROR_MESSAGES,

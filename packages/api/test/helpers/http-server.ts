@@ -23,7 +23,7 @@ export type Handler = (
   request: RecordedRequest,
   response: ServerResponse,
   raw: IncomingMessage,
-) => void | Promise<void>
+) => unknown
 
 export async function startTestServer(handler: Handler): Promise<TestServer> {
   const state: TestServer = {
