@@ -2,6 +2,7 @@
  * @module Commands as data (citty's shape, over `node:util.parseArgs`): each command declares its
  * options with descriptions and defaults, so parsing and `--help` come from one declaration.
  */
+import type { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { usageError } from './cli-error.ts'
 
@@ -37,6 +38,8 @@ export interface CommandContext<A extends Record<string, ArgDef> = Record<string
   cwd: string
   /** Whether standard error is a terminal (progress bars instead of periodic lines). */
   isTTY: boolean
+  /** Standard output as a byte stream (data output; `out` is for lines). */
+  stdout: Writable
 }
 
 /** A command. `run` resolves the exit status (default 0); it never calls `process.exit`. */

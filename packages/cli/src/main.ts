@@ -21,5 +21,6 @@ const status = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   signal: shutdown.signal,
   isTTY: process.stderr.isTTY === true,
+  stdoutStream: process.stdout,
 })
 process.exit(status)

@@ -2,6 +2,7 @@
  * @module Runs the CLI for an argument list and resolves the exit status. Nothing here exits the
  * process (`main.ts` does, in one place); every failure becomes one line on stderr.
  */
+import { Writable } from 'node:stream'
 import { CliError, usageError } from './cli-error.ts'
 import { type CommandDef, commandHelp, parseCommandArgs } from './command.ts'
 import { COMMANDS } from './commands/index.ts'
@@ -21,6 +22,21 @@ export interface CliIO {
   cwd?: string
   /** Whether standard error is a terminal. @default false */
   isTTY?: boolean
+  /**
+   * Standard output as a byte stream, for commands that write data (`export` to stdout, possibly
+   * gzipped). @default a stream that hands text to `stdout`
+   */
+  stdoutStream?: Writable
+}
+
+/** A byte stream over `stdout(text)`, for in-process runs. */
+function textStream(stdout: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      stdout(chunk.toString('utf8'))
+      callback()
+    },
+  })
 }
 
 /** The root `--help` text. */
@@ -107,6 +123,7 @@ export async function runCli(
       signal: io.signal ?? new AbortController().signal,
       cwd: io.cwd ?? process.cwd(),
       isTTY: io.isTTY ?? false,
+      stdout: io.stdoutStream ?? textStream(io.stdout),
     })
     return status ?? 0
   } catch (error) {

@@ -4,6 +4,7 @@
  */
 import type { CommandDef } from '../command.ts'
 import { demoCommand } from './demo.ts'
+import { exportCommand } from './export.ts'
 import { identifyCommand } from './identify.ts'
 import { importCommand } from './import.ts'
 import { lintCommand } from './lint.ts'
@@ -20,4 +21,5 @@ export const COMMANDS: Record<string, CommandDef> = {
   import: importCommand as unknown as CommandDef,
   lint: lintCommand as unknown as CommandDef,
   replay: replayCommand as unknown as CommandDef,
+  export: exportCommand as unknown as CommandDef,
 }

@@ -19,6 +19,10 @@ export interface LocalTarget {
   cli(argv: string[], signal?: AbortSignal): Promise<{ code: number; out: string; err: string }>
   /** `--api-key … --server-url …/path` for the local server. */
   target(path?: string): string[]
+  /** `--api-key … --secret-key … --server-url …` for the query commands. */
+  queryTarget(): string[]
+  /** Posts events to `/batch` (asserting a 200). */
+  batch(events: Record<string, unknown>[]): Promise<void>
   /** The events the server holds for a user, via /api/2/usersearch and /api/2/useractivity. */
   activity(userId: string): Promise<Record<string, unknown>[]>
   /** The user properties the server holds for a user. */
@@ -26,12 +30,13 @@ export interface LocalTarget {
   close(): Promise<void>
 }
 
-export async function startLocalTarget(): Promise<LocalTarget> {
+export async function startLocalTarget(options: { now?: () => number } = {}): Promise<LocalTarget> {
   const server = await startServer({
     port: 0,
     memory: true,
     projects: [project],
     rateLimits: false,
+    ...(options.now !== undefined && { now: options.now }),
   })
   const dir = await mkdtemp(join(tmpdir(), 'ampkit-cli-'))
   const auth = `Basic ${Buffer.from(`${project.apiKey}:${project.secretKey}`).toString('base64')}`
@@ -61,6 +66,25 @@ export async function startLocalTarget(): Promise<LocalTarget> {
     },
     target(path = '/2/httpapi') {
       return ['--api-key', project.apiKey, '--server-url', `${server.url}${path}`]
+    },
+    queryTarget() {
+      return [
+        '--api-key',
+        project.apiKey,
+        '--secret-key',
+        project.secretKey,
+        '--server-url',
+        server.url,
+      ]
+    },
+    async batch(events) {
+      const response = await fetch(`${server.url}/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ api_key: project.apiKey, events }),
+      })
+      if (response.status !== 200)
+        throw new Error(`/batch answered ${response.status}: ${await response.text()}`)
     },
     async activity(userId) {
       const id = await amplitudeId(userId)
