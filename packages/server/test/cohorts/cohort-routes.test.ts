@@ -1,37 +1,44 @@
 import { describe, expect, it } from 'vitest'
 import { ORIGIN, PROJECT, testApp } from '../helpers/app-fixture.ts'
-import { amplitudeIds, authed, awaitJob, call, ingest } from './requests.ts'
+import { amplitudeIds, authed, awaitJob, call, ingest, sharedApp } from './requests.ts'
 
 const NOW = Date.UTC(2024, 6, 14, 12, 0, 0)
 const DAY = 86_400_000
 
+const USER_EVENTS: Record<string, unknown>[] = [
+  {
+    event_type: 'Purchase',
+    user_id: 'alice',
+    device_id: 'd-alice',
+    time: NOW - 2 * DAY,
+    user_properties: { plan: 'pro', age: 31 },
+  },
+  { event_type: 'Purchase', user_id: 'alice', device_id: 'd-alice2', time: NOW - DAY },
+  {
+    event_type: 'Purchase',
+    user_id: 'bobby',
+    device_id: 'd-bobby',
+    time: NOW - 20 * DAY,
+    user_properties: { plan: 'free' },
+  },
+  {
+    event_type: 'View',
+    user_id: 'carol',
+    device_id: 'd-carol',
+    time: NOW - DAY,
+    user_properties: { plan: 'pro, "team"' },
+  },
+]
+
 async function appWithUsers(options: Parameters<typeof testApp>[0] = {}) {
   const fixture = await testApp({ now: () => NOW, ...options })
-  await ingest(fixture.app, [
-    {
-      event_type: 'Purchase',
-      user_id: 'alice',
-      device_id: 'd-alice',
-      time: NOW - 2 * DAY,
-      user_properties: { plan: 'pro', age: 31 },
-    },
-    { event_type: 'Purchase', user_id: 'alice', device_id: 'd-alice2', time: NOW - DAY },
-    {
-      event_type: 'Purchase',
-      user_id: 'bobby',
-      device_id: 'd-bobby',
-      time: NOW - 20 * DAY,
-      user_properties: { plan: 'free' },
-    },
-    {
-      event_type: 'View',
-      user_id: 'carol',
-      device_id: 'd-carol',
-      time: NOW - DAY,
-      user_properties: { plan: 'pro, "team"' },
-    },
-  ])
+  await ingest(fixture.app, USER_EVENTS)
   return { ...fixture, ids: await amplitudeIds(fixture.app) }
+}
+
+/** One seeded app for the tests of a describe whose requests are all refused. */
+function sharedUsersApp() {
+  return sharedApp((app) => ingest(app, USER_EVENTS), { now: () => NOW })
 }
 
 function upload(body: Record<string, unknown>) {
@@ -155,26 +162,29 @@ describe('POST /api/3/cohorts/upload', () => {
     expect(unknown.body.error.type).toBe('NOT_FOUND')
   })
 
-  it.each([
-    [{ name: undefined }, 'name'],
-    [{ app_id: 99 }, 'app_id'],
-    [{ app_id: undefined }, 'app_id'],
-    [{ id_type: 'BY_EMAIL' }, 'id_type'],
-    [{ ids: 'alice' }, 'ids'],
-    [{ ids: [{}] }, 'ids[0]'],
-    [{ owner: '' }, 'owner'],
-    [{ published: 'yes' }, 'published'],
-    [{ skip_save: 1 }, 'skip_save'],
-    [{ cg: 'Company' }, 'cg'],
-  ])('answers a 400 naming the bad field for %j', async (override, field) => {
-    const { app } = await appWithUsers()
-    const { status, body } = await call(app, upload({ ids: ['alice'], ...override }))
-    expect(status).toBe(400)
-    expect(body.error).toEqual({
-      http_code: 400,
-      type: 'INVALID_REQUEST',
-      message: expect.stringContaining(field),
-      metadata: {},
+  describe('bad upload bodies', () => {
+    const shared = sharedUsersApp()
+    it.each([
+      [{ name: undefined }, 'name'],
+      [{ app_id: 99 }, 'app_id'],
+      [{ app_id: undefined }, 'app_id'],
+      [{ id_type: 'BY_EMAIL' }, 'id_type'],
+      [{ ids: 'alice' }, 'ids'],
+      [{ ids: [{}] }, 'ids[0]'],
+      [{ owner: '' }, 'owner'],
+      [{ published: 'yes' }, 'published'],
+      [{ skip_save: 1 }, 'skip_save'],
+      [{ cg: 'Company' }, 'cg'],
+    ])('answers a 400 naming the bad field for %j', async (override, field) => {
+      const app = shared()
+      const { status, body } = await call(app, upload({ ids: ['alice'], ...override }))
+      expect(status).toBe(400)
+      expect(body.error).toEqual({
+        http_code: 400,
+        type: 'INVALID_REQUEST',
+        message: expect.stringContaining(field),
+        metadata: {},
+      })
     })
   })
 
@@ -265,25 +275,27 @@ describe('POST /api/3/cohorts/membership', () => {
     expect(list.body.cohorts[0].size).toBe(1)
   })
 
-  it.each([
-    [{ cohort_id: undefined }, 'cohort_id'],
-    [{ memberships: [] }, 'memberships'],
-    [{ memberships: [{ ids: ['a'], id_type: 'BY_ID', operation: 'MOVE' }] }, 'operation'],
-    [{ memberships: [{ ids: ['a'], id_type: 'BY_EMAIL', operation: 'ADD' }] }, 'id_type'],
-    [{ memberships: [{ ids: 'a', id_type: 'BY_ID', operation: 'ADD' }] }, 'ids'],
-  ])('answers 400 for %j', async (override, field) => {
-    const { app } = await appWithUsers()
-    const created = await call(app, upload({ ids: ['alice'] }))
-    const { status, body } = await call(
-      app,
-      authed('POST', '/api/3/cohorts/membership', {
-        cohort_id: created.body.cohortId,
-        memberships: [{ ids: ['bobby'], id_type: 'BY_NAME', operation: 'ADD' }],
-        ...override,
-      }),
-    )
-    expect(status).toBe(400)
-    expect(body.error.message).toContain(field)
+  describe('bad membership bodies', () => {
+    const shared = sharedUsersApp()
+    it.each([
+      [{ cohort_id: undefined }, 'cohort_id'],
+      [{ memberships: [] }, 'memberships'],
+      [{ memberships: [{ ids: ['a'], id_type: 'BY_ID', operation: 'MOVE' }] }, 'operation'],
+      [{ memberships: [{ ids: ['a'], id_type: 'BY_EMAIL', operation: 'ADD' }] }, 'id_type'],
+      [{ memberships: [{ ids: 'a', id_type: 'BY_ID', operation: 'ADD' }] }, 'ids'],
+    ])('answers 400 for %j', async (override, field) => {
+      const app = shared()
+      const { status, body } = await call(
+        app,
+        authed('POST', '/api/3/cohorts/membership', {
+          cohort_id: 'abcdefg',
+          memberships: [{ ids: ['bobby'], id_type: 'BY_NAME', operation: 'ADD' }],
+          ...override,
+        }),
+      )
+      expect(status).toBe(400)
+      expect(body.error.message).toContain(field)
+    })
   })
 })
 
@@ -394,6 +406,47 @@ describe('the three-step cohort download', () => {
     expect(oldest.status).toBe(404)
     const newest = await call(app, authed('GET', `/api/5/cohorts/request-status/${requests[2]}`))
     expect(newest.status).toBe(200)
+  })
+})
+
+describe('cohorts in other APIs', () => {
+  it('keeps a download job and its file for 7 days, then answers 404', async () => {
+    let nowMs = NOW
+    const fixture = await testApp({ now: () => nowMs })
+    await ingest(fixture.app, USER_EVENTS)
+    const created = await call(fixture.app, upload({ ids: ['alice'] }))
+    const requested = await call(
+      fixture.app,
+      authed('GET', `/api/5/cohorts/request/${created.body.cohortId}`),
+    )
+    await awaitJob(fixture.app, requested.body.request_id)
+    const file = `/api/5/cohorts/request/${requested.body.request_id}/file`
+    nowMs += 7 * DAY - 1
+    expect((await call(fixture.app, authed('GET', file))).status).toBe(200)
+    nowMs += 1
+    expect((await call(fixture.app, authed('GET', file))).status).toBe(404)
+  })
+
+  it('serves userdata_cohort segments of the Dashboard API with the cohort\u2019s members', async () => {
+    const { app } = await appWithUsers()
+    const created = await call(app, upload({ ids: ['alice', 'carol'] }))
+    const query = (segment: unknown[]) =>
+      `/api/2/events/segmentation?e=${encodeURIComponent(JSON.stringify({ event_type: '_all' }))}` +
+      `&start=20240601&end=20240714&m=uniques&i=30&s=${encodeURIComponent(JSON.stringify(segment))}`
+    const everyone = await call(app, authed('GET', query([])))
+    const members = await call(
+      app,
+      authed(
+        'GET',
+        query([{ prop: 'userdata_cohort', op: 'is', values: [created.body.cohortId] }]),
+      ),
+    )
+    expect(everyone.status).toBe(200)
+    expect(members.status).toBe(200)
+    const total = (body: { data: { seriesCollapsed: Array<Array<{ value: number }>> } }) =>
+      body.data.seriesCollapsed[0]![0]!.value
+    expect(total(everyone.body)).toBe(3)
+    expect(total(members.body)).toBe(2)
   })
 })
 
@@ -518,98 +571,101 @@ describe('behavioral cohorts (ampkit route)', () => {
     expect(unknown.status).toBe(400)
   })
 
-  it.each([
-    [
-      {
-        version: 1,
-        condition: {
-          type: 'performed',
-          event_type: 'X',
-          op: '>=',
-          count: -1,
-          window: { type: 'last_days', days: 7 },
+  describe('bad definitions', () => {
+    const shared = sharedUsersApp()
+    it.each([
+      [
+        {
+          version: 1,
+          condition: {
+            type: 'performed',
+            event_type: 'X',
+            op: '>=',
+            count: -1,
+            window: { type: 'last_days', days: 7 },
+          },
         },
-      },
-      'count',
-    ],
-    [
-      {
-        version: 1,
-        condition: {
-          type: 'performed',
-          event_type: 'X',
-          op: '~',
-          count: 1,
-          window: { type: 'last_days', days: 7 },
+        'count',
+      ],
+      [
+        {
+          version: 1,
+          condition: {
+            type: 'performed',
+            event_type: 'X',
+            op: '~',
+            count: 1,
+            window: { type: 'last_days', days: 7 },
+          },
         },
-      },
-      'op',
-    ],
-    [
-      {
-        version: 1,
-        condition: {
-          type: 'performed',
-          event_type: 'X',
-          op: '>=',
-          count: 1,
-          window: { type: 'between', start: '2024-02-30', end: '2024-03-01' },
+        'op',
+      ],
+      [
+        {
+          version: 1,
+          condition: {
+            type: 'performed',
+            event_type: 'X',
+            op: '>=',
+            count: 1,
+            window: { type: 'between', start: '2024-02-30', end: '2024-03-01' },
+          },
         },
-      },
-      'window.start',
-    ],
-    [
-      {
-        version: 1,
-        condition: {
-          type: 'performed',
-          event_type: 'X',
-          op: '>=',
-          count: 1,
-          window: { type: 'last_days', days: 7 },
-          filters: [
-            { subprop_type: 'user', subprop_key: 'nogp', subprop_op: 'is', subprop_value: ['x'] },
-          ],
+        'window.start',
+      ],
+      [
+        {
+          version: 1,
+          condition: {
+            type: 'performed',
+            event_type: 'X',
+            op: '>=',
+            count: 1,
+            window: { type: 'last_days', days: 7 },
+            filters: [
+              { subprop_type: 'user', subprop_key: 'nogp', subprop_op: 'is', subprop_value: ['x'] },
+            ],
+          },
         },
-      },
-      'filters[0]',
-    ],
-    [{ version: 1, condition: { type: 'and', conditions: [] } }, 'conditions'],
-    [
-      {
-        version: 1,
-        condition: {
-          type: 'property',
-          key: 'plan',
-          op: 'less',
-          values: ['abc'],
-          mode: 'most_recent',
+        'filters[0]',
+      ],
+      [{ version: 1, condition: { type: 'and', conditions: [] } }, 'conditions'],
+      [
+        {
+          version: 1,
+          condition: {
+            type: 'property',
+            key: 'plan',
+            op: 'less',
+            values: ['abc'],
+            mode: 'most_recent',
+          },
         },
+        'values[0]',
+      ],
+      [
+        {
+          version: 1,
+          condition: { type: 'property', key: 'plan', op: 'is', values: ['a'], mode: 'any_time' },
+        },
+        'window',
+      ],
+      [{ version: 2, condition: {} }, 'version'],
+      ['not an object', 'definition'],
+    ])(
+      'answers 400 INVALID_DEFINITION naming the path for definition %#',
+      async (definition, path) => {
+        const app = shared()
+        const { status, body } = await call(
+          app,
+          authed('POST', '/api/3/cohorts/ampkit/behavioral', { name: 'Bad', definition }),
+        )
+        expect(status).toBe(400)
+        expect(body.error.type).toBe('INVALID_DEFINITION')
+        expect(body.error.message).toContain(path)
       },
-      'values[0]',
-    ],
-    [
-      {
-        version: 1,
-        condition: { type: 'property', key: 'plan', op: 'is', values: ['a'], mode: 'any_time' },
-      },
-      'window',
-    ],
-    [{ version: 2, condition: {} }, 'version'],
-    ['not an object', 'definition'],
-  ])(
-    'answers 400 INVALID_DEFINITION naming the path for definition %#',
-    async (definition, path) => {
-      const { app } = await appWithUsers()
-      const { status, body } = await call(
-        app,
-        authed('POST', '/api/3/cohorts/ampkit/behavioral', { name: 'Bad', definition }),
-      )
-      expect(status).toBe(400)
-      expect(body.error.type).toBe('INVALID_DEFINITION')
-      expect(body.error.message).toContain(path)
-    },
-  )
+    )
+  })
 
   it('refuses to change a behavioral cohort by upload or membership, and to PUT a static one', async () => {
     const { app } = await appWithUsers()

@@ -1,6 +1,8 @@
 /** Requests of the query-side APIs against an in-process app, with PROJECT's Basic credentials. */
-import type { ServerApp } from '../../src/app.ts'
-import { basicAuth, ORIGIN, PROJECT, postJson } from '../helpers/app-fixture.ts'
+import { afterAll, beforeAll } from 'vitest'
+import type { ServerApp, ServerAppOptions } from '../../src/app.ts'
+import { appWith, basicAuth, ORIGIN, PROJECT, postJson } from '../helpers/app-fixture.ts'
+import { RecordingStore } from '../helpers/recording-store.ts'
 
 export const AUTH = basicAuth(PROJECT.apiKey, PROJECT.secretKey)
 
@@ -67,4 +69,27 @@ export async function awaitJob(app: ServerApp, requestId: string): Promise<numbe
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   throw new Error('the job never completed')
+}
+
+/**
+ * One app for every test of the calling `describe` (created before them, closed after them), for
+ * tests that only read or are refused and so cannot disturb each other.
+ */
+export function sharedApp(
+  setup: (app: ServerApp) => Promise<void>,
+  options: Partial<ServerAppOptions> = {},
+): () => ServerApp {
+  let app: ServerApp | undefined
+  beforeAll(async () => {
+    const store = await RecordingStore.open(options.now)
+    app = appWith(store, options).app
+    await setup(app)
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+  return () => {
+    if (app === undefined) throw new Error('sharedApp: used outside its describe')
+    return app
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AUTH, call } from '../cohorts/requests.ts'
+import { AUTH, call, sharedApp } from '../cohorts/requests.ts'
 import { ORIGIN, testApp } from '../helpers/app-fixture.ts'
 
 function form(method: string, path: string, fields?: Record<string, string>): Request {
@@ -185,42 +185,45 @@ describe('Taxonomy API', () => {
     expect((await call(app, form('GET', 'category'))).body.data).toEqual([])
   })
 
-  it.each([
-    ['POST', 'event', {}, 400, 'event_type'],
-    ['POST', 'event-property', { event_property: 'x', type: 'date' }, 400, 'type'],
-    ['POST', 'event-property', { event_property: 'x', regex: '(' }, 400, 'regex'],
-    ['POST', 'event-property', { event_property: 'x', is_required: 'maybe' }, 400, 'is_required'],
-    [
-      'POST',
-      'user-property',
-      { user_property: 'x', classifications: 'SECRET' },
-      400,
-      'classifications',
-    ],
-    ['PUT', 'event/Nope', { description: 'x' }, 404, 'Nope'],
-    ['DELETE', 'event/Nope', {}, 404, 'Nope'],
-    ['POST', 'widgets', {}, 404, 'Not Found'],
-    ['PATCH', 'event', {}, 405, 'Method'],
-  ] as const)(
-    'answers %s %s with %i in the taxonomy error shape',
-    async (method, path, fields, status, message) => {
-      const { app } = await testApp()
-      const answer = await call(app, form(method, path, fields))
-      expect(answer.status).toBe(status)
+  describe('refused requests', () => {
+    const shared = sharedApp(async () => {})
+    it.each([
+      ['POST', 'event', {}, 400, 'event_type'],
+      ['POST', 'event-property', { event_property: 'x', type: 'date' }, 400, 'type'],
+      ['POST', 'event-property', { event_property: 'x', regex: '(' }, 400, 'regex'],
+      ['POST', 'event-property', { event_property: 'x', is_required: 'maybe' }, 400, 'is_required'],
+      [
+        'POST',
+        'user-property',
+        { user_property: 'x', classifications: 'SECRET' },
+        400,
+        'classifications',
+      ],
+      ['PUT', 'event/Nope', { description: 'x' }, 404, 'Nope'],
+      ['DELETE', 'event/Nope', {}, 404, 'Nope'],
+      ['POST', 'widgets', {}, 404, 'Not Found'],
+      ['PATCH', 'event', {}, 405, 'Method'],
+    ] as const)(
+      'answers %s %s with %i in the taxonomy error shape',
+      async (method, path, fields, status, message) => {
+        const app = shared()
+        const answer = await call(app, form(method, path, fields))
+        expect(answer.status).toBe(status)
+        expect(answer.body).toEqual({
+          success: false,
+          errors: [{ message: expect.stringContaining(message) }],
+        })
+      },
+    )
+
+    it('answers missing credentials in the taxonomy error shape', async () => {
+      const app = shared()
+      const answer = await call(app, new Request(`${ORIGIN}/api/2/taxonomy/event`))
+      expect(answer.status).toBe(401)
       expect(answer.body).toEqual({
         success: false,
-        errors: [{ message: expect.stringContaining(message) }],
+        errors: [{ message: expect.stringContaining('Authorization') }],
       })
-    },
-  )
-
-  it('answers missing credentials in the taxonomy error shape', async () => {
-    const { app } = await testApp()
-    const answer = await call(app, new Request(`${ORIGIN}/api/2/taxonomy/event`))
-    expect(answer.status).toBe(401)
-    expect(answer.body).toEqual({
-      success: false,
-      errors: [{ message: expect.stringContaining('Authorization') }],
     })
   })
 })
