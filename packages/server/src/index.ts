@@ -12,6 +12,7 @@ export {
   type ServerAppOptions,
   type ServerLogger,
 } from './app.ts'
+export type { CohortJobOptions } from './cohorts/cohort-jobs.ts'
 export {
   DEFAULT_CONFIG_FILE,
   loadServerConfig,
@@ -21,6 +22,7 @@ export {
 export { AmpkitServerError, ApiError, ConfigError } from './errors.ts'
 export { type FaultKind, type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.ts'
 export { type ListeningServer, type ListenOptions, listen } from './listen.ts'
+export type { DeletionOptions } from './privacy/deletion-jobs.ts'
 export { generateDevelopmentProject, type Project, ProjectRegistry } from './projects.ts'
 export {
   DATABASE_FILE,
@@ -32,6 +34,7 @@ export {
 } from './start-server.ts'
 export { type DuckDbStoreOptions, openDuckDbStore } from './store/duckdb-store.ts'
 export type {
+  DeleteUsersOutcome,
   IngestContext,
   IngestOutcome,
   IngestPath,
