@@ -145,7 +145,7 @@ export function segmentationResult(
     query.formulas.forEach((formula, formulaIndex) => {
       plan.segments.forEach((_, segmentIndex) => {
         const groups = new Map<string, { keys: readonly string[] }>()
-        if (keyCount === 0) groups.set('', { keys: noKeys })
+        if (keyCount === 0) groups.set(JSON.stringify(noKeys), { keys: noKeys })
         for (const a of aggregates)
           if (a.segmentIndex === segmentIndex && used.has(a.eventIndex))
             groups.set(JSON.stringify(a.keys), { keys: a.keys })
