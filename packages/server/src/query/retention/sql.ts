@@ -59,10 +59,13 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
   )
   const unit = (ms: string) => `(${wallSql(ms, tz)} // ${F}) * ${F}`
   const cohort = `epoch_ms(${bucketStartSql('ev.event_time_ms', range.interval, tz)})`
+  // Without a group-by no `grp` column is carried (a constant key still costs in every hash).
+  const grouped = query.groupBy !== undefined
+  const g = grouped ? 'grp, ' : ''
   const group =
     query.groupBy === undefined
-      ? 'NULL::VARCHAR'
-      : `coalesce(${propertyFirstSql(query.groupBy, 'ev')}, ${params.bind(NONE_VALUE)})`
+      ? ''
+      : `coalesce(${propertyFirstSql(query.groupBy, 'ev')}, ${params.bind(NONE_VALUE)}) AS grp, `
   const startPredicate = eventSql(query.startEvent, params, 'ev')
   const matches = query.segments.map((segment, index) => {
     const inSegment = segmentSql(
@@ -75,23 +78,23 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
   })
   ctes.add(
     'sm',
-    () => `sm AS (SELECT ev.user_key, ev.event_time_ms, ev.seq, ${cohort} AS cohort, ${group} AS grp,
+    () => `sm AS (SELECT ev.user_key, ev.event_time_ms, ev.seq, ${cohort} AS cohort, ${group}
         ${matches.join(', ')}
       FROM ev_s ev WHERE ${startPredicate})`,
   )
   const perSegment = query.segments.map(
     (_, index) =>
-      `SELECT ${index} AS seg, user_key, event_time_ms, seq, cohort, grp FROM sm WHERE m${index}`,
+      `SELECT ${index} AS seg, user_key, event_time_ms, seq, cohort, ${g}FROM sm WHERE m${index}`,
   )
   const done = plan.cohorts.map((c) => `(${c.startWallMs}::BIGINT, ${c.completeDays}::BIGINT)`)
   ctes.add('cp', () => `cp AS (SELECT * FROM (VALUES ${done.join(', ')}) v(cohort, done))`)
   // The anchor is the first start event (time, then append order) of the user in the bucket.
   ctes.add(
     'sa',
-    () => `sa AS MATERIALIZED (SELECT s.seg, s.user_key, s.cohort, s.grp, s.anchor_ms, cp.done,
-        ${unit('s.anchor_ms')} AS anchor_unit
-      FROM (SELECT seg, user_key, cohort, min(event_time_ms) AS anchor_ms,
-              arg_min(grp, [event_time_ms, seq]) AS grp
+    () => `sa AS MATERIALIZED (SELECT s.seg, s.user_key, s.cohort, ${grouped ? 's.grp, ' : ''}s.anchor_ms,
+        cp.done, ${unit('s.anchor_ms')} AS anchor_unit
+      FROM (SELECT seg, user_key, cohort, min(event_time_ms) AS anchor_ms
+              ${grouped ? ', arg_min(grp, [event_time_ms, seq]) AS grp' : ''}
             FROM (${perSegment.join('\nUNION ALL\n')}) GROUP BY seg, user_key, cohort) s
       JOIN cp ON cp.cohort = s.cohort)`,
   )
@@ -123,24 +126,25 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
     : ''
   ctes.add(
     'j',
-    () => `j AS (SELECT sa.seg, sa.grp, sa.cohort, sa.user_key, sa.done,
+    () => `j AS (SELECT sa.seg, ${grouped ? 'sa.grp, ' : ''}sa.cohort, sa.user_key, sa.done,
         (rt.unit - sa.anchor_unit) // ${P} AS day
       FROM sa JOIN rt ON rt.user_key = sa.user_key AND rt.unit >= sa.anchor_unit
         AND (rt.unit > sa.anchor_unit OR rt.last_ms > sa.anchor_ms)${dayCap})`,
   )
+  const G = grouped ? 'grp' : 'NULL::VARCHAR'
   const common = [
-    `SELECT 'size' AS kind, seg, grp, cohort, NULL::BIGINT AS col, count(*) AS n
+    `SELECT 'size' AS kind, seg, ${G} AS grp, cohort, NULL::BIGINT AS col, count(*) AS n
       FROM sa GROUP BY ALL`,
     // Each user's latest completed day over their cohorts: the combined row's denominators.
-    `SELECT 'span', seg, grp, NULL, u, count(*)
-      FROM (SELECT seg, grp, user_key, max(done) AS u FROM sa GROUP BY ALL) GROUP BY ALL`,
+    `SELECT 'span', seg, ${G}, NULL, u, count(*)
+      FROM (SELECT seg, ${g}user_key, max(done) AS u FROM sa GROUP BY ALL) GROUP BY ALL`,
   ]
   let parts: string[]
   if (mode.kind === 'n-day') {
     ctes.add('h', () => 'h AS MATERIALIZED (SELECT DISTINCT * FROM j)')
     parts = [
-      `SELECT 'cell', seg, grp, cohort, day, count(*) FROM h GROUP BY ALL`,
-      `SELECT 'comb', seg, grp, NULL, day, count(DISTINCT user_key)
+      `SELECT 'cell', seg, ${G}, cohort, day, count(*) FROM h GROUP BY ALL`,
+      `SELECT 'comb', seg, ${G}, NULL, day, count(DISTINCT user_key)
         FROM h WHERE day < done GROUP BY ALL`,
     ]
   } else if (mode.kind === 'bracket') {
@@ -151,26 +155,26 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
     )
     ctes.add(
       'h',
-      () => `h AS MATERIALIZED (SELECT DISTINCT j.seg, j.grp, j.cohort, j.user_key, j.done,
-          br.col, br.to_day
+      () => `h AS MATERIALIZED (SELECT DISTINCT j.seg, ${grouped ? 'j.grp, ' : ''}j.cohort, j.user_key,
+          j.done, br.col, br.to_day
         FROM (SELECT DISTINCT * FROM j) j JOIN br ON j.day >= br.from_day AND j.day < br.to_day)`,
     )
     parts = [
-      `SELECT 'cell', seg, grp, cohort, col, count(*) FROM h GROUP BY ALL`,
-      `SELECT 'comb', seg, grp, NULL, col, count(DISTINCT user_key)
+      `SELECT 'cell', seg, ${G}, cohort, col, count(*) FROM h GROUP BY ALL`,
+      `SELECT 'comb', seg, ${G}, NULL, col, count(DISTINCT user_key)
         FROM h WHERE to_day <= done GROUP BY ALL`,
     ]
   } else {
     // Rolling: a user's last return day per cohort; "on or after N" is a suffix sum of it.
     ctes.add(
       'h',
-      () => `h AS MATERIALIZED (SELECT seg, grp, cohort, user_key, done, max(day) AS last_day
+      () => `h AS MATERIALIZED (SELECT seg, ${g}cohort, user_key, done, max(day) AS last_day
         FROM j GROUP BY ALL)`,
     )
     parts = [
-      `SELECT 'cell', seg, grp, cohort, least(last_day, ${K - 1}), count(*) FROM h GROUP BY ALL`,
-      `SELECT 'comb', seg, grp, NULL, least(r, ${K - 1}), count(*)
-        FROM (SELECT seg, grp, user_key, max(least(last_day, done - 1)) AS r
+      `SELECT 'cell', seg, ${G}, cohort, least(last_day, ${K - 1}), count(*) FROM h GROUP BY ALL`,
+      `SELECT 'comb', seg, ${G}, NULL, least(r, ${K - 1}), count(*)
+        FROM (SELECT seg, ${g}user_key, max(least(last_day, done - 1)) AS r
               FROM h WHERE done > 0 GROUP BY ALL) GROUP BY ALL`,
     ]
   }

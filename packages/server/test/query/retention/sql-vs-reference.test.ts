@@ -27,7 +27,12 @@ const RETURN_EVENTS = [
   {
     event_type: '_active',
     filters: [
-      { subprop_type: 'user', subprop_key: 'gp:plan', subprop_op: 'is not', subprop_value: ['free'] },
+      {
+        subprop_type: 'user',
+        subprop_key: 'gp:plan',
+        subprop_op: 'is not',
+        subprop_value: ['free'],
+      },
     ],
   },
 ]
@@ -75,28 +80,51 @@ function randomQuery(random: () => number, spanDays: number) {
   }
 }
 
+/** Datasets per store, one project each: opening a DuckDB store costs more than a small query. */
+const PROJECTS_PER_STORE = 4
+const DATASETS = 44
+const QUERIES_PER_DATASET = 2
+
 describe('retention SQL against the reference evaluator', () => {
-  const seeds = Array.from({ length: 44 }, (_, i) => i + 1)
-  it.each(seeds)('gives the same answer on random dataset %i for 6 random queries', async (seed) => {
-    const random = seededRandom(seed * 7919)
-    const spanDays = pick(random, [3, 6, 10, 45])
-    const events: WireEvent[] = randomEvents(seed, {
-      users: 4 + Math.floor(random() * 8),
-      events: 40 + Math.floor(random() * 60),
-      spanMs: spanDays * DAY_MS,
-      eventTypes: ['A', 'B', 'C', 'D', 'session_start'],
-    })
-    const store = await storeWithEvents(events)
-    try {
-      for (let i = 0; i < 6; i++) {
-        const { params, timeZone, nowMs } = randomQuery(random, spanDays)
-        const q = query(params, timeZone)
-        const expected = await referenceAnswer(store, q, nowMs)
-        const actual = await sqlAnswer(store, q, nowMs)
-        expect(actual, JSON.stringify({ params, timeZone, nowMs })).toEqual(expected)
+  const groups = Array.from({ length: DATASETS / PROJECTS_PER_STORE }, (_, i) => i)
+  it.each(groups)(
+    'gives the same answer on 4 random datasets × 2 random queries (group %i)',
+    async (group) => {
+      const datasets = Array.from({ length: PROJECTS_PER_STORE }, (_, p) => {
+        const seed = group * PROJECTS_PER_STORE + p + 1
+        const random = seededRandom(seed * 7919)
+        const spanDays = pick(random, [3, 6, 10, 45])
+        const events: WireEvent[] = randomEvents(seed, {
+          users: 4 + Math.floor(random() * 8),
+          events: 40 + Math.floor(random() * 60),
+          spanMs: spanDays * DAY_MS,
+          eventTypes: ['A', 'B', 'C', 'D', 'session_start'],
+        })
+        return { projectId: p + 1, random, spanDays, events }
+      })
+      const [first, ...rest] = datasets
+      const store = await storeWithEvents(first?.events ?? [])
+      try {
+        for (const dataset of rest) {
+          const sorted = [...dataset.events].sort((a, b) => (a.time ?? 0) - (b.time ?? 0))
+          await store.ingestEvents(sorted, {
+            projectId: dataset.projectId,
+            receivedAtMs: START + 100 * DAY_MS,
+            path: '/batch',
+          })
+        }
+        for (const { projectId, random, spanDays } of datasets) {
+          for (let i = 0; i < QUERIES_PER_DATASET; i++) {
+            const { params, timeZone, nowMs } = randomQuery(random, spanDays)
+            const q = query(params, timeZone, new Map(), projectId)
+            const expected = await referenceAnswer(store, q, nowMs)
+            const actual = await sqlAnswer(store, q, nowMs)
+            expect(actual, JSON.stringify({ projectId, params, timeZone, nowMs })).toEqual(expected)
+          }
+        }
+      } finally {
+        await store.close()
       }
-    } finally {
-      await store.close()
-    }
-  })
+    },
+  )
 })
