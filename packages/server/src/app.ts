@@ -33,6 +33,7 @@ import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { privacyRoutes } from './routes/privacy.ts'
 import { profileRoutes } from './routes/profile.ts'
 import { handleRealtime } from './routes/realtime.ts'
+import { handleRetention } from './routes/retention.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
 import {
   handleSessionAverage,
@@ -249,6 +250,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/api/2/users': { GET: handleUsers },
   '/api/2/events/segmentation': { GET: handleSegmentation },
   '/api/2/export': { GET: handleExport },
+  '/api/2/retention': { GET: handleRetention },
 }
 
 /** A path safe for a log line: no query string, no control characters, bounded length. */
