@@ -41,7 +41,7 @@ type Token =
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = []
-  const pattern = /\s*(?:(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/()]))/y
+  const pattern = /\s*(?:(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),]))/y
   let index = 0
   while (index < text.length) {
     if (/^\s*$/.test(text.slice(index))) break
