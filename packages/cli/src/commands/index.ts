@@ -3,14 +3,18 @@
  * command is one file in this folder plus one line here.
  */
 import type { CommandDef } from '../command.ts'
+import { cohortsCommand } from './cohorts.ts'
+import { deleteUsersCommand } from './delete-users.ts'
 import { demoCommand } from './demo.ts'
 import { exportCommand } from './export.ts'
 import { identifyCommand } from './identify.ts'
 import { importCommand } from './import.ts'
 import { lintCommand } from './lint.ts'
+import { queryCommand } from './query.ts'
 import { replayCommand } from './replay.ts'
 import { sendCommand } from './send.ts'
 import { serveCommand } from './serve.ts'
+import { usersCommand } from './users.ts'
 
 /** Every command of `ampkit`. */
 export const COMMANDS: Record<string, CommandDef> = {
@@ -22,4 +26,8 @@ export const COMMANDS: Record<string, CommandDef> = {
   lint: lintCommand as unknown as CommandDef,
   replay: replayCommand as unknown as CommandDef,
   export: exportCommand as unknown as CommandDef,
+  query: queryCommand as unknown as CommandDef,
+  users: usersCommand as unknown as CommandDef,
+  cohorts: cohortsCommand as unknown as CommandDef,
+  'delete-users': deleteUsersCommand as unknown as CommandDef,
 }

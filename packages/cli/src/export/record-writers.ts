@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { EXPORT_RECORD_KEYS } from '@ampkit/protocol'
+import { csvField as csvCell } from '../output/csv-text.ts'
 
 export const EXPORT_FORMATS = ['ndjson', 'csv', 'parquet'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -38,13 +39,6 @@ async function put(stream: Writable, chunk: Buffer | string): Promise<void> {
 }
 
 const NEWLINE = Buffer.from('\n')
-
-/** An RFC 4180 cell: quoted when it holds a comma, quote, CR or LF. */
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
 
 /**
  * A text output (file or standard output), optionally gzipped, opened on first use. A reopened file

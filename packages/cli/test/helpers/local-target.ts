@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type RunningServer, startServer } from '@ampkit/server'
+import { type RunningServer, type StartServerOptions, startServer } from '@ampkit/server'
 import { runCli } from '../../src/run-cli.ts'
 
 export const project = {
@@ -30,13 +30,14 @@ export interface LocalTarget {
   close(): Promise<void>
 }
 
-export async function startLocalTarget(options: { now?: () => number } = {}): Promise<LocalTarget> {
+/** Starts a memory server for the tests; `options` add to (and may override) the defaults. */
+export async function startLocalTarget(options: StartServerOptions = {}): Promise<LocalTarget> {
   const server = await startServer({
     port: 0,
     memory: true,
     projects: [project],
     rateLimits: false,
-    ...(options.now !== undefined && { now: options.now }),
+    ...options,
   })
   const dir = await mkdtemp(join(tmpdir(), 'ampkit-cli-'))
   const auth = `Basic ${Buffer.from(`${project.apiKey}:${project.secretKey}`).toString('base64')}`
