@@ -230,6 +230,8 @@ export class CohortService implements CohortResolver {
     const resolve = await this.repository.resolver(projectId)
     try {
       assertNoCycle(selfId, definition, resolve)
+      // Compiling (without running) refuses a definition that expands too far through others.
+      compileCohortSql(definition, { projectId, nowMs: this.#now(), resolve })
     } catch (error) {
       if (error instanceof CohortDefinitionError)
         throw cohortError(400, 'INVALID_DEFINITION', error.message)

@@ -102,10 +102,17 @@ function selectorsOf(
   return out
 }
 
+/**
+ * Most condition nodes one compiled query may hold once referenced behavioral cohorts are inlined:
+ * cohorts that each refer to others several times would otherwise grow the SQL exponentially.
+ */
+export const MAX_COMPILED_CONDITIONS = 2000
+
 class Compiler {
   readonly params = new SqlParams()
   readonly #context: CohortSqlContext
   readonly #expanding = new Set<string>()
+  #nodes = 0
 
   constructor(context: CohortSqlContext) {
     this.#context = context
@@ -119,6 +126,11 @@ class Compiler {
   set(condition: CohortCondition, depth: number): string {
     if (depth > MAX_CONDITION_DEPTH * 4)
       throw new CohortDefinitionError('in_cohort: cohorts nest too deeply')
+    this.#nodes += 1
+    if (this.#nodes > MAX_COMPILED_CONDITIONS)
+      throw new CohortDefinitionError(
+        `in_cohort: with the cohorts it refers to, the definition has more than ${MAX_COMPILED_CONDITIONS} conditions`,
+      )
     switch (condition.type) {
       case 'and':
       case 'or': {

@@ -667,6 +667,30 @@ describe('behavioral cohorts (ampkit route)', () => {
     )
   })
 
+  it('refuses a definition that expands exponentially through the cohorts it refers to', async () => {
+    const { app } = await appWithUsers()
+    let previous = await call(
+      app,
+      authed('POST', '/api/3/cohorts/ampkit/behavioral', { name: 'c0', definition: boughtTwice }),
+    )
+    const statuses: number[] = []
+    for (let level = 1; level <= 12 && previous.status === 200; level++) {
+      const reference = { type: 'in_cohort', cohort_id: previous.body.cohortId }
+      previous = await call(
+        app,
+        authed('POST', '/api/3/cohorts/ampkit/behavioral', {
+          name: `c${level}`,
+          definition: { version: 1, condition: { type: 'or', conditions: [reference, reference] } },
+        }),
+      )
+      statuses.push(previous.status)
+    }
+    // Each level doubles the inlined conditions: refused once past the compile budget (2,000).
+    expect(statuses.at(-1)).toBe(400)
+    expect(statuses.length).toBeGreaterThan(8)
+    expect(previous.body.error.message).toContain('more than 2000 conditions')
+  })
+
   it('refuses to change a behavioral cohort by upload or membership, and to PUT a static one', async () => {
     const { app } = await appWithUsers()
     const behavioral = await call(
