@@ -118,7 +118,7 @@ export function funnelSql(
 
   const segmentFlags = query.segments.map(
     (segment, i) =>
-      `(${segmentSql(segment, { range: r, cohorts, projectId, params, ctes }, `fs${i}`, 'ev')}) AS s${i}`,
+      `(${segmentSql(segment, { range: r, cohorts, projectId, params, ctes }, `fs${i}`, 'ev')})`,
   )
   const firstFlag = needsFirstEventFlag(steps)
   ctes.add('ev', () =>
@@ -129,14 +129,6 @@ export function funnelSql(
         .join(' OR ')})`,
       firstEventFlag: firstFlag,
     }),
-  )
-  ctes.add(
-    'st',
-    () => `st AS MATERIALIZED (SELECT ev.user_key, ${posSql('ev')} AS pos, ${secSql('ev')} AS sec,
-      ${range(n)
-        .map((k) => `(${stepSql(k, 'ev')}) AS m${k}`)
-        .join(', ')}
-      FROM ev)`,
   )
   let newUsers = ''
   if (query.users === 'new') {
@@ -152,20 +144,38 @@ export function funnelSql(
     query.groupBy === undefined
       ? "''"
       : `coalesce(${propertyFirstSql(query.groupBy, 'ev')}, ${params.bind(NONE_VALUE)})`
+  // One narrow table of the step events (read once from the wide `ev`); the entry's bucket, group
+  // and segment flags are only computed on entries.
+  const onEntry = (expr: string) => `CASE WHEN ev.entry THEN ${expr} END`
+  const later = range(n, 2).map((k) => `m${k}`)
+  ctes.add(
+    'st',
+    () => `st AS MATERIALIZED (SELECT ev.user_key, ev.pos, ev.sec, ${range(n)
+      .map((k) => `m${k}`)
+      .join(', ')}, ev.entry,
+      ${onEntry(bucketStartSql('ev.event_time_ms', r.interval, r.timeZone))} AS bucket,
+      ${onEntry(group)} AS grp,
+      ${segmentFlags.map((flag, i) => `${onEntry(flag)} AS s${i}`).join(', ')}
+      FROM (SELECT ev.*, ${posSql('ev')} AS pos, ${secSql('ev')} AS sec, ${range(n)
+        .map((k) => `(${stepSql(k, 'ev')}) AS m${k}`)
+        .join(', ')},
+        (${stepSql(1, 'ev')}) AND ev.event_time_ms >= ${startMs} AND ev.event_time_ms < ${endMs}${newUsers} AS entry
+        FROM ev) ev
+      WHERE ${['ev.entry', ...later.map((m) => `ev.${m}`)].join(' OR ')})`,
+  )
   ctes.add(
     'en',
-    () => `en AS MATERIALIZED (SELECT ev.user_key, ${posSql('ev')} AS p1, ${secSql('ev')} AS t1,
-      ${bucketStartSql('ev.event_time_ms', r.interval, r.timeZone)} AS bucket, ${group} AS grp,
-      ${segmentFlags.join(', ')}
-      FROM ev WHERE (${stepSql(1, 'ev')}) AND ev.event_time_ms >= ${startMs}
-        AND ev.event_time_ms < ${endMs}${newUsers})`,
+    () =>
+      `en AS (SELECT user_key, pos AS p1, sec AS t1, bucket, grp, ${query.segments
+        .map((_, i) => `s${i}`)
+        .join(', ')} FROM st WHERE entry)`,
   )
   for (const k of range(n, 2))
     ctes.add(`c${k}`, () => `c${k} AS (SELECT user_key, pos, sec FROM st WHERE m${k})`)
 
   // `lv`: every entry with its level and the second of each step reached (NULL beyond).
   const times = range(n, 2)
-  if (mode === 'ordered') orderedLevels(ctes, n, W)
+  if (mode === 'ordered') orderedLevels(ctes, n, W, baseSec)
   else if (mode === 'sequential') sequentialLevels(ctes, params, projectId, n, W, inSpan, visible)
   else unorderedLevels(ctes, steps, n, W)
 
@@ -183,18 +193,20 @@ export function funnelSql(
         .map((_, i) => `SELECT ${i} AS seg, ${carried.join(', ')} FROM pe WHERE s${i}`)
         .join(' UNION ALL ')})`,
   )
-  const bestFields = ['l := level', ...times.map((k) => `d${k} := d${k}`)].join(', ')
+  // The best entry per (segment, group, user): furthest level, then earliest position. Positions
+  // stay below 2^58 (at most 732 days of seconds, times 2^32), so one BIGINT orders both.
+  const bestKey = `level * ${2 ** 58} - p1`
   ctes.add(
     'best',
-    () => `best AS (SELECT seg, grp, user_key,
-      arg_max(struct_pack(${bestFields}), struct_pack(l := level, q := -p1)) AS bp
+    () => `best AS (SELECT seg, grp, user_key, max(level) AS l${times
+      .map((k) => `, arg_max(d${k}, ${bestKey}) AS d${k}`)
+      .join('')}
       FROM ps GROUP BY seg, grp, user_key)`,
   )
-  const level = "struct_extract(bp, 'l')"
   const totals = [
-    ...range(n).map((k) => `count(*) FILTER (WHERE ${level} >= ${k}) AS c${k}`),
-    ...times.map((k) => `CAST(median(struct_extract(bp, 'd${k}')) AS DOUBLE) AS m${k}`),
-    ...times.map((k) => `CAST(sum(struct_extract(bp, 'd${k}')) AS DOUBLE) AS u${k}`),
+    ...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`),
+    ...times.map((k) => `CAST(median(d${k}) AS DOUBLE) AS m${k}`),
+    ...times.map((k) => `CAST(sum(d${k}) AS DOUBLE) AS u${k}`),
   ]
   const nulls = [...times.map((k) => `NULL AS m${k}`), ...times.map((k) => `NULL AS u${k}`)]
   const sql = `${ctes.toSql()}
@@ -207,19 +219,35 @@ export function funnelSql(
   return { sql, params }
 }
 
-/** Ordered: the greedy walk, one inner ASOF join per step, the window checked at each hop. */
-function orderedLevels(ctes: CteList, n: number, W: string): void {
-  ctes.add('h1', () => 'h1 AS (SELECT user_key, p1, t1, p1 AS p FROM en)')
-  for (const k of range(n, 2)) {
-    const carried = range(k - 1, 2).map((j) => `h.t${j}`)
+/**
+ * Ordered: the greedy walk. One window pass gives every step event the position of the next event
+ * of each step after it; the walk then follows those pointers with equi-joins, checking the window
+ * at each hop. (A chain of ASOF joins computes the same; it measured slower, and a chained
+ * `ASOF LEFT JOIN` matched NULL keys on DuckDB 1.5.6, analytics-semantics.md §3.)
+ */
+function orderedLevels(ctes: CteList, n: number, W: string, baseSec: number): void {
+  if (n > 1) {
     ctes.add(
-      `h${k}`,
-      () => `h${k} AS (SELECT h.user_key, h.p1, h.t1, ${[...carried, ''].join(', ')}c.pos AS p, c.sec AS t${k}
-        FROM h${k - 1} h ASOF JOIN c${k} c ON h.user_key = c.user_key AND h.p < c.pos
-        WHERE c.sec - h.t1 <= ${W})`,
+      'nxt',
+      () => `nxt AS MATERIALIZED (SELECT pos${range(n, 2)
+        .map((k) => `, min(CASE WHEN m${k} THEN pos END) OVER w AS n${k}`)
+        .join('')}
+        FROM st WINDOW w AS (PARTITION BY user_key ORDER BY pos
+          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING))`,
     )
   }
-  levelsFromHops(ctes, n, 'h', (k) => `h${k}.t${k}`)
+  const secOf = (pos: string) => `(${pos} // ${SEQ_BITS_FACTOR} + ${baseSec})`
+  for (const k of range(n, 2)) {
+    const from = k === 2 ? 'en g' : `h${k - 1} g`
+    const at = k === 2 ? 'g.p1' : 'g.p'
+    ctes.add(
+      `h${k}`,
+      () => `h${k} AS (SELECT g.p1, g.t1, x.n${k} AS p, ${secOf(`x.n${k}`)} AS t FROM ${from}
+        JOIN nxt x ON x.pos = ${at}
+        WHERE x.n${k} IS NOT NULL AND ${secOf(`x.n${k}`)} - g.t1 <= ${W})`,
+    )
+  }
+  levelsFromHops(ctes, n, 'h', (k) => `h${k}.t`)
 }
 
 /** `lv` from per-step relations `<prefix>k` keyed by `p1` (present = step k reached). */
