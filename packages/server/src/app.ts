@@ -34,6 +34,7 @@ import { privacyRoutes } from './routes/privacy.ts'
 import { profileRoutes } from './routes/profile.ts'
 import { handleRealtime } from './routes/realtime.ts'
 import { handleRetention } from './routes/retention.ts'
+import { handleRevenueLtv } from './routes/revenue.ts'
 import { handleSegmentation } from './routes/segmentation.ts'
 import {
   handleSessionAverage,
@@ -241,6 +242,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/attribution': { POST: handleAttribution },
   '/api/2/usersearch': { GET: handleUserSearch },
   '/api/2/useractivity': { GET: handleUserActivity },
+  '/api/2/revenue/ltv': { GET: handleRevenueLtv },
   '/api/2/composition': { GET: handleComposition },
   '/api/2/events/list': { GET: handleEventsList },
   '/api/2/realtime': { GET: handleRealtime },
