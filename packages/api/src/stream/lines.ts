@@ -46,23 +46,33 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
 /**
  * Whole-line blocks of a chunked byte stream: each yielded Buffer ends with `\n` (a missing final
  * newline is added), for writing NDJSON to a file without touching single lines. `lines` counts the
- * non-empty lines of the block.
+ * non-empty lines of the block. Only the one line that straddles two chunks is copied; the rest of
+ * each chunk is passed on as a view.
  */
 export async function* splitLineBlocks(
   chunks: AsyncIterable<Buffer>,
 ): AsyncGenerator<{ block: Buffer; lines: number }> {
   let carry: Buffer | null = null
-  for await (let chunk of chunks) {
+  for await (const chunk of chunks) {
+    let start = 0
     if (carry !== null) {
-      chunk = Buffer.concat([carry, chunk])
+      const newline = chunk.indexOf(NEWLINE)
+      if (newline < 0) {
+        carry = Buffer.concat([carry, chunk])
+        continue
+      }
+      const joined = Buffer.concat([carry, chunk.subarray(0, newline + 1)])
       carry = null
+      const lines = countLines(joined)
+      if (lines > 0) yield { block: joined, lines }
+      start = newline + 1
     }
     const last = chunk.lastIndexOf(NEWLINE)
-    if (last < 0) {
-      carry = Buffer.from(chunk)
+    if (last < start) {
+      if (start < chunk.length) carry = Buffer.from(chunk.subarray(start))
       continue
     }
-    const block = chunk.subarray(0, last + 1)
+    const block = chunk.subarray(start, last + 1)
     if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1))
     const lines = countLines(block)
     if (lines > 0) yield { block, lines }

@@ -33,7 +33,7 @@ const MAX_32 = 0xffffffff
 const STORED = 0
 const DEFLATED = 8
 const READ_CHUNK_BYTES = 65_536
-const INFLATE_CHUNK_BYTES = 65_536
+const INFLATE_CHUNK_BYTES = 262_144
 
 /** A malformed archive; the caller wraps it into its typed error. */
 export class ZipFormatError extends Error {

@@ -77,7 +77,7 @@ export function exportArchive(
   return buildZip(
     files.map((file, part) => ({
       name: `${appId}/${appId}_2024-07-14_${file.hour}#${part}.json.gz`,
-      data: gzipSync(file.events.map((e) => `${JSON.stringify(e)}\n`).join('')),
+      data: gzipSync(file.events.map((e) => `${JSON.stringify(e)}\n`).join(''), { level: 1 }),
     })),
     layout,
   )
