@@ -28,6 +28,7 @@ import { handleComposition } from './routes/composition.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
 import { handleEventsList } from './routes/events-list.ts'
 import { handleExport } from './routes/export.ts'
+import { handleFunnels } from './routes/funnels.ts'
 import { handleAttribution, handleGroupIdentify, handleIdentify } from './routes/identify.ts'
 import { handleUserActivity, handleUserSearch } from './routes/inspect.ts'
 import { privacyRoutes } from './routes/privacy.ts'
@@ -253,6 +254,7 @@ const ROUTES: Record<string, Record<string, Handler>> = {
   '/api/2/events/segmentation': { GET: handleSegmentation },
   '/api/2/export': { GET: handleExport },
   '/api/2/retention': { GET: handleRetention },
+  '/api/2/funnels': { GET: handleFunnels },
 }
 
 /** A path safe for a log line: no query string, no control characters, bounded length. */

@@ -110,6 +110,10 @@ export function parseFunnelQuery(url: URL, timeZone: string): FunnelQuery {
       `Invalid parameter e: unordered funnels take at most ${MAX_UNORDERED_STEPS} steps`,
     )
   const segments = segmentsParam(url)
+  const groupBy = groupByParam(url, 'g')
+  // query-api.md §3.2: `g` only with a single segment (as retention and segmentation answer).
+  if (groupBy !== undefined && segments.length > 1)
+    throw queryError('Invalid parameter g: a group-by takes a single segment')
   return {
     steps,
     mode,
@@ -123,7 +127,7 @@ export function parseFunnelQuery(url: URL, timeZone: string): FunnelQuery {
     ),
     range: rangeParams(url, { timeZone }),
     segments,
-    groupBy: groupByParam(url, 'g'),
+    groupBy,
     limit: limitParam(url),
   }
 }
