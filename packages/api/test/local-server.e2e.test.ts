@@ -12,6 +12,7 @@ import {
   NotFoundError,
   ServerError,
   seriesValues,
+  TimeoutError,
 } from '../src/index.ts'
 
 const project = { id: 7, name: 'API', apiKey: 'api-e2e-key-0001', secretKey: 'api-e2e-secret-01' }
@@ -173,6 +174,29 @@ describe('@ampkit/api against the local server', () => {
     expect(retention.data.series[0]?.dates).toHaveLength(1)
   })
 
+  it('answers a funnel: alice searched then played, bobby only searched', async () => {
+    const funnel = await api.funnels({
+      steps: ['Search', 'Play Song'],
+      start: today(),
+      end: today(),
+    })
+    expect(funnel.data[0]?.cumulativeRaw).toEqual([2, 1])
+    expect(funnel.data[0]?.stepByStep).toEqual([1, 0.5])
+    const sequential = await api.funnels({
+      steps: ['Search', 'Play Song'],
+      start: today(),
+      end: today(),
+      mode: 'sequential',
+      conversionWindowSeconds: 3600,
+    })
+    expect(sequential.data[0]?.cumulativeRaw).toEqual([2, 1])
+  })
+
+  it('answers revenue LTV in its documented shape', async () => {
+    const ltv = await api.revenueLtv({ start: today(), end: today(), metric: 'total' })
+    expect(Array.isArray(ltv.data.series)).toBe(true)
+  })
+
   it('uploads a cohort and downloads its members through request, polling and the 302', async () => {
     const search = await api.userSearch('alice')
     const upload = await api.uploadCohort({
@@ -254,6 +278,24 @@ describe('@ampkit/api against the local server', () => {
   it('gives up on a persistent 503 with a ServerError after maxAttempts', async () => {
     await addFault({ kind: 'error', path: '/api/2/users', count: 3, status: 503 })
     await expect(api.users({ start: today(), end: today() })).rejects.toThrow(ServerError)
+  })
+
+  it('times out a request the server holds', async () => {
+    await addFault({
+      kind: 'hang',
+      path: '/api/2/users',
+      count: 1,
+      delayMs: 1000,
+      afterDelay: 'drop',
+    })
+    const impatient = createAmplitudeApi({
+      apiKey: project.apiKey,
+      secretKey: project.secretKey,
+      baseUrl: server.url,
+      timeoutMs: 100,
+      retry: { maxAttempts: 1 },
+    })
+    await expect(impatient.users({ start: today(), end: today() })).rejects.toThrow(TimeoutError)
   })
 
   it('reports wrong keys as an AuthError', async () => {
