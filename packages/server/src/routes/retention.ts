@@ -24,6 +24,6 @@ export async function handleRetention(context: RouteContext): Promise<Response> 
   const query = { ...parsed, cohorts }
   const nowMs = context.now()
   const plan = retentionPlan(query, nowMs)
-  const counts = await sqlRetention(context.store, query, plan)
+  const counts = await sqlRetention(context.store, query, plan, { nowMs })
   return dashboardResponse(retentionData(query, plan, counts), nowMs)
 }

@@ -20,10 +20,13 @@ import { propertyFirstSql } from '../property-filter.ts'
 import { queryEventsCte } from '../query-event.ts'
 import { CteList, segmentSql } from '../segment.ts'
 import { SqlParams } from '../sql-params.ts'
-import { bucketStartSql, instantOfWall, localTimestampSql } from '../time-buckets.ts'
+import { bucketStartSql, instantOfWall, localTimestampSql, localWallMs } from '../time-buckets.ts'
+import { activityCtes, ROLLUP_STALE, refreshActivityRollup } from './activity-rollup.ts'
 import type { RetentionPlan } from './plan.ts'
 import type { RetentionQuery } from './query.ts'
 import { emptySeriesCounts, type SeriesCounts } from './result.ts'
+
+const DAY_MS = 86_400_000
 
 /** SQL text and its parameter values. */
 export interface RetentionStatement {
@@ -36,32 +39,54 @@ function wallSql(msExpr: string, timeZone: string): string {
   return timeZone === 'UTC' ? msExpr : `epoch_ms(${localTimestampSql(msExpr, timeZone)})`
 }
 
-/** The statement computing the aggregates `countsOf` reads. */
-export function retentionSql(query: RetentionQuery, plan: RetentionPlan): RetentionStatement {
-  const { range, mode } = query
+function lazyBind(params: SqlParams, value: number): () => string {
+  let placeholder: string | undefined
+  return () => {
+    placeholder ??= params.bind(value)
+    return placeholder
+  }
+}
+
+/** Where a statement reads activity from. */
+export type RetentionSource = 'events' | 'rollup'
+
+/** What the two sources share while a statement is built. */
+interface Build {
+  query: RetentionQuery
+  plan: RetentionPlan
+  params: SqlParams
+  ctes: CteList
+  /** Placeholders, bound on first use (DuckDB refuses a value no placeholder takes). */
+  startMs: () => string
+  endMs: () => string
+  /** A bound upper limit of return times, or undefined (rolling). */
+  returnEndMs: (() => string) | undefined
+  unit: (msExpr: string) => string
+}
+
+/** The cohort buckets' completed days as `cp(cohort, done)`. */
+function addCompleteness({ plan, ctes }: Build): void {
+  const done = plan.cohorts.map((c) => `(${c.startWallMs}::BIGINT, ${c.completeDays}::BIGINT)`)
+  ctes.add('cp', () => `cp AS (SELECT * FROM (VALUES ${done.join(', ')}) v(cohort, done))`)
+}
+
+/** `sa` (anchors) and `rt` (return units) from the events table: every query shape. */
+function addEventSources(build: Build): void {
+  const { query, params, ctes, startMs, endMs, unit } = build
+  const { range } = query
   const tz = range.timeZone
-  const params = new SqlParams()
-  const ctes = new CteList()
-  const P = plan.periodMs
-  const F = plan.floorMs
-  const K = plan.columns.length
-  const startMs = params.bind(range.startMs)
-  const endMs = params.bind(range.endMs)
-  const flagFirst = needsFirstEventFlag([query.startEvent])
   // Two narrow scans, each CTE read once so DuckDB inlines it and prunes columns (a CTE read twice
   // is materialized with every column of every event).
   ctes.add('ev_s', () =>
     queryEventsCte(params, query.projectId, {
       name: 'ev_s',
-      where: `e.event_time_ms >= ${startMs} AND e.event_time_ms < ${endMs}`,
-      firstEventFlag: flagFirst,
+      where: `e.event_time_ms >= ${startMs()} AND e.event_time_ms < ${endMs()}`,
+      firstEventFlag: needsFirstEventFlag([query.startEvent]),
     }),
   )
-  const unit = (ms: string) => `(${wallSql(ms, tz)} // ${F}) * ${F}`
   const cohort = `epoch_ms(${bucketStartSql('ev.event_time_ms', range.interval, tz)})`
   // Without a group-by no `grp` column is carried (a constant key still costs in every hash).
   const grouped = query.groupBy !== undefined
-  const g = grouped ? 'grp, ' : ''
   const group =
     query.groupBy === undefined
       ? ''
@@ -84,10 +109,10 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
   )
   const perSegment = query.segments.map(
     (_, index) =>
-      `SELECT ${index} AS seg, user_key, event_time_ms, seq, cohort, ${g}FROM sm WHERE m${index}`,
+      `SELECT ${index} AS seg, user_key, event_time_ms, seq, cohort, ${grouped ? 'grp, ' : ''}
+      FROM sm WHERE m${index}`,
   )
-  const done = plan.cohorts.map((c) => `(${c.startWallMs}::BIGINT, ${c.completeDays}::BIGINT)`)
-  ctes.add('cp', () => `cp AS (SELECT * FROM (VALUES ${done.join(', ')}) v(cohort, done))`)
+  addCompleteness(build)
   // The anchor is the first start event (time, then append order) of the user in the bucket.
   ctes.add(
     'sa',
@@ -98,20 +123,13 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
             FROM (${perSegment.join('\nUNION ALL\n')}) GROUP BY seg, user_key, cohort) s
       JOIN cp ON cp.cohort = s.cohort)`,
   )
-  // N-day and bracket read no day past the plan's last one; rolling reads every later return.
-  const retEnd = Number.isFinite(plan.dayLimit)
-    ? ` AND e.event_time_ms < ${params.bind(
-        instantOfWall(
-          Math.max(...plan.cohorts.map((c) => c.startWallMs)) + (plan.dayLimit + 2) * P,
-          tz,
-        ),
-      )}`
-    : ''
+  const returnEnd =
+    build.returnEndMs === undefined ? '' : ` AND e.event_time_ms < ${build.returnEndMs()}`
   ctes.add('ev_r', () =>
     queryEventsCte(params, query.projectId, {
       name: 'ev_r',
       // Return events before the range cannot follow an anchor inside it.
-      where: `e.event_time_ms >= ${startMs}${retEnd}`,
+      where: `e.event_time_ms >= ${startMs()}${returnEnd}`,
     }),
   )
   ctes.add(
@@ -121,6 +139,105 @@ export function retentionSql(query: RetentionQuery, plan: RetentionPlan): Retent
       FROM ev_r ev WHERE ${eventSql(query.returnEvent, params, 'ev')}
       GROUP BY ALL)`,
   )
+}
+
+/** Rollup column prefix of a special event type. */
+function rollupColumn(eventType: string): 'all' | 'active' {
+  return eventType === '_active' ? 'active' : 'all'
+}
+
+/**
+ * True when the rollup can answer: `_all`/`_active`/`_new` start and `_all`/`_active` return events
+ * without filters, no segment condition, no group-by, and a time zone whose offsets over the query
+ * are whole hours (UTC hours then cut local days and hours exactly).
+ */
+export function rollupAnswers(query: RetentionQuery, plan: RetentionPlan, nowMs: number): boolean {
+  const { startEvent, returnEvent, range } = query
+  if (!['_all', '_active', '_new'].includes(startEvent.eventType) || startEvent.filters.length > 0)
+    return false
+  if (!['_all', '_active'].includes(returnEvent.eventType) || returnEvent.filters.length > 0)
+    return false
+  if (query.segments.length !== 1 || (query.segments[0]?.conditions.length ?? 1) > 0) return false
+  if (query.groupBy !== undefined || range.interval === 'hour' || range.interval === 'minute5')
+    return false
+  if (range.timeZone === 'UTC') return true
+  const lastMs = Math.max(range.endMs, Math.min(nowMs, range.endMs + plan.dayLimit * plan.periodMs))
+  const stepMs = Math.max(DAY_MS, Math.ceil((lastMs - range.startMs) / 2000))
+  for (let ms = range.startMs - DAY_MS; ms <= lastMs + DAY_MS; ms += stepMs) {
+    if ((localWallMs(ms, range.timeZone) - ms) % 3_600_000 !== 0) return false
+  }
+  return true
+}
+
+/** `sa` and `rt` from the activity rollup (see `rollupAnswers` for when). */
+function addRollupSources(build: Build): void {
+  const { query, params, ctes, startMs, endMs, unit } = build
+  const { range } = query
+  const tz = range.timeZone
+  for (const cte of activityCtes(params, query.projectId, 'act', query.range.startMs))
+    ctes.add(cte.slice(0, cte.indexOf(' ')), () => cte)
+  const bucket = (ms: string) => `epoch_ms(${bucketStartSql(ms, range.interval, tz)})`
+  let anchors: string
+  if (query.startEvent.eventType === '_new') {
+    // A user's first event of all time (inactive ones count), when it falls in the range.
+    for (const cte of activityCtes(params, query.projectId, 'act_all', undefined))
+      ctes.add(cte.slice(0, cte.indexOf(' ')), () => cte)
+    anchors = `SELECT user_key, ${bucket('first_ms')} AS cohort, first_ms AS anchor_ms
+      FROM (SELECT user_key, min(all_min_ms) AS first_ms FROM act_all GROUP BY user_key)
+      WHERE first_ms >= ${startMs()} AND first_ms < ${endMs()}`
+  } else {
+    // An hour lies inside one local day (whole-hour offsets): its bucket is its events' bucket.
+    const column = `${rollupColumn(query.startEvent.eventType)}_min_ms`
+    anchors = `SELECT user_key, ${bucket('hour_ms')} AS cohort, min(${column}) AS anchor_ms
+      FROM act WHERE ${column} IS NOT NULL AND hour_ms < ${endMs()} GROUP BY ALL`
+  }
+  addCompleteness(build)
+  ctes.add(
+    'sa',
+    () => `sa AS MATERIALIZED (SELECT 0 AS seg, s.user_key, s.cohort, s.anchor_ms, cp.done,
+        ${unit('s.anchor_ms')} AS anchor_unit
+      FROM (${anchors}) s JOIN cp ON cp.cohort = s.cohort)`,
+  )
+  const last = `${rollupColumn(query.returnEvent.eventType)}_max_ms`
+  const returnEnd = build.returnEndMs === undefined ? '' : ` AND hour_ms < ${build.returnEndMs()}`
+  ctes.add(
+    'rt',
+    () => `rt AS (SELECT user_key, ${unit('hour_ms')} AS unit, max(${last}) AS last_ms
+      FROM act WHERE ${last} IS NOT NULL${returnEnd} GROUP BY ALL)`,
+  )
+}
+
+/** The statement computing the aggregates `countsOf` reads. */
+export function retentionSql(
+  query: RetentionQuery,
+  plan: RetentionPlan,
+  source: RetentionSource = 'events',
+): RetentionStatement {
+  const { range, mode } = query
+  const tz = range.timeZone
+  const params = new SqlParams()
+  const ctes = new CteList()
+  const P = plan.periodMs
+  const F = plan.floorMs
+  const K = plan.columns.length
+  // N-day and bracket read no day past the plan's last one; rolling reads every later return.
+  const lastCohortWall = Math.max(...plan.cohorts.map((c) => c.startWallMs))
+  const build: Build = {
+    query,
+    plan,
+    params,
+    ctes,
+    startMs: lazyBind(params, range.startMs),
+    endMs: lazyBind(params, range.endMs),
+    returnEndMs: Number.isFinite(plan.dayLimit)
+      ? lazyBind(params, instantOfWall(lastCohortWall + (plan.dayLimit + 2) * P, tz))
+      : undefined,
+    unit: (ms: string) => `(${wallSql(ms, tz)} // ${F}) * ${F}`,
+  }
+  if (source === 'rollup') addRollupSources(build)
+  else addEventSources(build)
+  const grouped = query.groupBy !== undefined && source === 'events'
+  const g = grouped ? 'grp, ' : ''
   const dayCap = Number.isFinite(plan.dayLimit)
     ? ` AND (rt.unit - sa.anchor_unit) // ${P} < ${plan.dayLimit}`
     : ''
@@ -250,13 +367,39 @@ export function countsOf(
   return [...series.values()].map((entry) => entry.counts)
 }
 
-/** Runs the query on the store: retention counts per series. */
+/** Options of `sqlRetention`. */
+export interface SqlRetentionOptions {
+  /** The server clock, ms (decides whether the zone suits the rollup). @default Date.now() */
+  nowMs?: number
+  /** Reads the activity rollup when it can answer the query. @default true */
+  useRollup?: boolean
+}
+
+function isStale(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(ROLLUP_STALE)
+}
+
+/**
+ * Runs the query on the store: retention counts per series. Queries the rollup can answer bring it
+ * up to date first; when a deletion lands between that refresh and the query, the query notices
+ * and runs again after another refresh.
+ */
 export async function sqlRetention(
   store: Store,
   query: RetentionQuery,
   plan: RetentionPlan,
+  options: SqlRetentionOptions = {},
 ): Promise<SeriesCounts[]> {
-  const statement = retentionSql(query, plan)
-  const rows = await store.selectRows(statement.sql, statement.values)
-  return countsOf(query, plan, rows)
+  const rollup =
+    (options.useRollup ?? true) && rollupAnswers(query, plan, options.nowMs ?? Date.now())
+  const statement = retentionSql(query, plan, rollup ? 'rollup' : 'events')
+  if (!rollup) return countsOf(query, plan, await store.selectRows(statement.sql, statement.values))
+  for (let attempt = 1; ; attempt++) {
+    await refreshActivityRollup(store, query.projectId)
+    try {
+      return countsOf(query, plan, await store.selectRows(statement.sql, statement.values))
+    } catch (error) {
+      if (!isStale(error) || attempt >= 3) throw error
+    }
+  }
 }

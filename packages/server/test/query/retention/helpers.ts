@@ -31,10 +31,10 @@ export function query(
   return retentionQueryOf(url, { projectId, timeZone, cohorts })
 }
 
-/** The answer's `data` through the SQL path. */
-export async function sqlAnswer(store: Store, q: RetentionQuery, nowMs: number) {
+/** The answer's `data` through the SQL path (the rollup when it can answer, unless told not to). */
+export async function sqlAnswer(store: Store, q: RetentionQuery, nowMs: number, useRollup = true) {
   const plan = retentionPlan(q, nowMs)
-  return retentionData(q, plan, await sqlRetention(store, q, plan))
+  return retentionData(q, plan, await sqlRetention(store, q, plan, { nowMs, useRollup }))
 }
 
 /** The answer's `data` through the reference evaluator. */

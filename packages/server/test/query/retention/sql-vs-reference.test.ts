@@ -1,5 +1,7 @@
 import type { WireEvent } from '@ampkit/protocol'
 import { describe, expect, it } from 'vitest'
+import { retentionPlan } from '../../../src/query/retention/plan.ts'
+import { rollupAnswers } from '../../../src/query/retention/sql.ts'
 import { pick, randomEvents, seededRandom, storeWithEvents } from '../helpers/random-dataset.ts'
 import { query, referenceAnswer, sqlAnswer } from './helpers.ts'
 
@@ -118,9 +120,52 @@ describe('retention SQL against the reference evaluator', () => {
             const { params, timeZone, nowMs } = randomQuery(random, spanDays)
             const q = query(params, timeZone, new Map(), projectId)
             const expected = await referenceAnswer(store, q, nowMs)
-            const actual = await sqlAnswer(store, q, nowMs)
-            expect(actual, JSON.stringify({ projectId, params, timeZone, nowMs })).toEqual(expected)
+            const what = JSON.stringify({ projectId, params, timeZone, nowMs })
+            expect(await sqlAnswer(store, q, nowMs, false), what).toEqual(expected)
+            if (rollupAnswers(q, retentionPlan(q, nowMs), nowMs))
+              expect(await sqlAnswer(store, q, nowMs), `${what} (rollup)`).toEqual(expected)
           }
+        }
+      } finally {
+        await store.close()
+      }
+    },
+  )
+})
+
+describe('retention from the activity rollup against the reference evaluator', () => {
+  it.each([101, 102, 103, 104, 105, 106])(
+    'gives the same answer for _all/_active/_new queries on random dataset %i',
+    async (seed) => {
+      const random = seededRandom(seed)
+      const spanDays = pick(random, [6, 10, 45])
+      const store = await storeWithEvents(
+        randomEvents(seed, {
+          users: 6 + Math.floor(random() * 6),
+          events: 60 + Math.floor(random() * 60),
+          spanMs: spanDays * DAY_MS,
+          eventTypes: ['A', 'B', 'session_start', 'C'],
+        }),
+      )
+      try {
+        for (let i = 0; i < 3; i++) {
+          const { params, nowMs } = randomQuery(random, spanDays)
+          const timeZone = pick(random, ['UTC', 'America/New_York', 'Europe/Berlin'])
+          const q = query(
+            {
+              ...params,
+              se: { event_type: pick(random, ['_all', '_active', '_new']) },
+              re: { event_type: pick(random, ['_all', '_active']) },
+              s: undefined,
+              g: undefined,
+            },
+            timeZone,
+          )
+          expect(rollupAnswers(q, retentionPlan(q, nowMs), nowMs)).toBe(true)
+          const what = JSON.stringify({ seed, params, timeZone, nowMs })
+          expect(await sqlAnswer(store, q, nowMs), what).toEqual(
+            await referenceAnswer(store, q, nowMs),
+          )
         }
       } finally {
         await store.close()
