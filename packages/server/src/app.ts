@@ -291,7 +291,7 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     },
     reportError,
   )
-  void deletions.resume()
+  deletions.start()
   const cohortFamily = cohortRoutes(cohorts)
   const families = [
     cohortFamily,

@@ -22,6 +22,9 @@ export interface DeletionOptions {
 
 const TABLE = 'ampkit_deletions'
 
+/** Delay between the app's start and the resumption of a previous run's jobs, in ms. */
+const RESUME_DELAY_MS = 1000
+
 const TABLE_STATEMENTS: readonly SqlStatement[] = [
   {
     sql: `CREATE TABLE IF NOT EXISTS ${TABLE} (project_id INTEGER, batch_id VARCHAR, day VARCHAR,
@@ -85,6 +88,19 @@ export class DeletionJobs {
       throw error
     })
     return this.#ready
+  }
+
+  /**
+   * Resumes a previous run's jobs shortly after the app starts (`RESUME_DELAY_MS`), off the path of
+   * an app that is created and closed at once (tests), whose store may already be closing.
+   */
+  start(): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      void this.resume()
+    }, RESUME_DELAY_MS)
+    timer.unref()
+    this.#timers.add(timer)
   }
 
   /**
