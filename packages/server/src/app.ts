@@ -23,6 +23,7 @@ import { type Project, ProjectRegistry } from './projects.ts'
 import { RateLimiter } from './rate-limiter.ts'
 import { CORS_HEADERS, jsonResponse, renderError } from './responses.ts'
 import { ADMIN_PREFIX, handleAdmin } from './routes/admin.ts'
+import { chartRoutes } from './routes/charts.ts'
 import { cohortRoutes } from './routes/cohorts.ts'
 import { handleComposition } from './routes/composition.ts'
 import type { RequestNotes, RouteContext } from './routes/context.ts'
@@ -298,6 +299,9 @@ export function createServerApp(options: ServerAppOptions): ServerApp {
     privacyRoutes(deletions, cohorts),
     profileRoutes(cohorts),
     taxonomyRoutes(new TaxonomyStore(store, now)),
+    chartRoutes(store, now, (path) =>
+      Object.hasOwn(ROUTES, path) ? ROUTES[path]?.GET : undefined,
+    ),
   ]
 
   async function route(request: Request, url: URL, context: RouteContext): Promise<Response> {
