@@ -4,6 +4,7 @@
  * fill in (issue 4: the outbox; issue 7: import/export).
  */
 import { burstScenario } from './burst.ts'
+import { exportScenario } from './export.ts'
 import { importScenario } from './import.ts'
 import { memoryScenario } from './memory.ts'
 import { outageScenario } from './outage.ts'
@@ -22,4 +23,5 @@ export const scenarios: readonly Scenario[] = [
   outboxScenario,
   importScenario,
   queryScenario,
+  exportScenario,
 ]
