@@ -24,6 +24,11 @@ export interface CohortJobOptions {
   jobTtlMs?: number
   /** Most jobs kept at once; the oldest are dropped first. @default 100 */
   maxJobs?: number
+  /**
+   * Most bytes of finished files kept in memory at once, in bytes; past it the oldest jobs are
+   * dropped first (the newest file is always kept). @default 268435456 (256 MiB)
+   */
+  maxStoredFileBytes?: number
 }
 
 /** The path prefix of one-time file links. */
@@ -51,6 +56,7 @@ interface ResolvedJobOptions {
   fileLinkTtlMs: number
   jobTtlMs: number
   maxJobs: number
+  maxStoredFileBytes: number
 }
 
 function option(value: number | undefined, name: string, fallback: number, min: number): number {
@@ -70,6 +76,7 @@ export function resolveCohortJobOptions(options: CohortJobOptions = {}): Resolve
     fileLinkTtlMs: option(options.fileLinkTtlMs, 'fileLinkTtlMs', 60_000, 1),
     jobTtlMs: option(options.jobTtlMs, 'jobTtlMs', 7 * 24 * 60 * 60 * 1000, 1),
     maxJobs: option(options.maxJobs, 'maxJobs', 100, 1),
+    maxStoredFileBytes: option(options.maxStoredFileBytes, 'maxStoredFileBytes', 256 << 20, 0),
   }
 }
 
@@ -149,6 +156,7 @@ export class CohortJobs {
         await minimum
         job.file = Buffer.from(text, 'utf8')
         job.status = 'JOB COMPLETED'
+        this.#boundFiles(job)
       } catch (error) {
         await minimum
         job.status = 'JOB FAILED'
@@ -159,6 +167,18 @@ export class CohortJobs {
     this.#running.add(run)
     void run.finally(() => this.#running.delete(run))
     return job
+  }
+
+  /** Drops the oldest jobs while the files held exceed `maxStoredFileBytes` (never `newest`). */
+  #boundFiles(newest: CohortJob): void {
+    let total = 0
+    for (const job of this.#jobs.values()) total += job.file?.byteLength ?? 0
+    for (const [id, job] of this.#jobs) {
+      if (total <= this.options.maxStoredFileBytes) break
+      if (job === newest || job.file === undefined) continue
+      total -= job.file.byteLength
+      this.#jobs.delete(id)
+    }
   }
 
   /** The job of a project, unless unknown or expired. */

@@ -390,6 +390,24 @@ describe('the three-step cohort download', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('drops the oldest finished files past maxStoredFileBytes, never the newest', async () => {
+    const { app } = await appWithUsers({ cohorts: { maxStoredFileBytes: 1 } })
+    const created = await call(app, upload({ ids: ['alice'] }))
+    const requests: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const { body } = await call(
+        app,
+        authed('GET', `/api/5/cohorts/request/${created.body.cohortId}`),
+      )
+      requests.push(body.request_id)
+      await awaitJob(app, body.request_id)
+    }
+    const older = await call(app, authed('GET', `/api/5/cohorts/request/${requests[0]}/file`))
+    expect(older.status).toBe(404)
+    const newest = await call(app, authed('GET', `/api/5/cohorts/request/${requests[1]}/file`))
+    expect(newest.status).toBe(200)
+  })
+
   it('keeps at most maxJobs jobs', async () => {
     const { app } = await appWithUsers({ cohorts: { maxJobs: 2 } })
     const created = await call(app, upload({ ids: ['alice'] }))
