@@ -309,3 +309,47 @@ describe('@ampkit/api against the local server', () => {
     expect(error.message).not.toContain('wrong-secret')
   })
 })
+
+describe('@ampkit/api against the local server writing ZIP64 archives in many parts', () => {
+  it('reads every event of a ZIP64 archive split into one-event parts', async () => {
+    const zip64 = await startServer({
+      port: 0,
+      memory: true,
+      projects: [project],
+      rateLimits: false,
+      export: { forceZip64: true, maxEventsPerPart: 1 },
+    })
+    try {
+      const sent = Array.from({ length: 5 }, (_, i) => ({
+        event_type: 'Tick',
+        user_id: `user-${i}`,
+        insert_id: `z${i}`,
+      }))
+      const response = await fetch(`${zip64.url}/2/httpapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ api_key: project.apiKey, events: sent }),
+      })
+      expect(response.status).toBe(200)
+      const client = createAmplitudeApi({
+        apiKey: project.apiKey,
+        secretKey: project.secretKey,
+        baseUrl: zip64.url,
+      })
+      let files = 0
+      const ids: unknown[] = []
+      for await (const e of client.exportEvents({
+        start: new Date(Date.now() - 3_600_000),
+        end: new Date(Date.now() + 3_600_000),
+        onProgress: (p) => {
+          files = p.files
+        },
+      }))
+        ids.push(e.$insert_id)
+      expect(ids.sort()).toEqual(['z0', 'z1', 'z2', 'z3', 'z4'])
+      expect(files).toBe(5)
+    } finally {
+      await zip64.close()
+    }
+  })
+})

@@ -97,10 +97,17 @@ export function errorForFailure(
   reason: FailReason,
   operation: string,
   context: RequestContext,
-  details: { bodyText?: string; attempts?: number; retryAfterMs?: number; cause?: unknown } = {},
+  details: {
+    bodyText?: string
+    attempts?: number
+    retryAfterMs?: number
+    cause?: unknown
+    /** What went wrong when there is no body to quote. */
+    detail?: string
+  } = {},
 ): AmplitudeApiError {
   const parsed = details.bodyText === undefined ? undefined : parseJsonLoose(details.bodyText)
-  let detail = context.body?.trim() ?? ''
+  let detail = details.detail ?? context.body?.trim() ?? ''
   let errorType: string | undefined
   let metadata: Record<string, unknown> | undefined
   let messages: string[] = []
@@ -203,11 +210,8 @@ export class Transport {
         throw errorForFailure(
           verdict.action === 'fail' ? verdict.reason : result.type,
           operation,
-          {
-            ...context,
-            body: what,
-          },
-          { cause: result.cause, attempts: attempt },
+          context,
+          { cause: result.cause, attempts: attempt, detail: `${what} (attempt ${attempt})` },
         )
       }
       const response = result
