@@ -205,17 +205,45 @@ class PartReader {
     last: RowKey | undefined,
   ): Promise<{ compressed: CompressedPart; events: number }> {
     const { sql, params } = this.#where(hourMs, after, last)
+    // Rows are appended in upload order, so the table order almost always is the export order:
+    // reading it unsorted lets DuckDB stream the part instead of sorting it whole. Nothing of a
+    // part is written before it is complete, so a row out of order (a clock stepped back, commits
+    // of two write connections interleaved) just means reading the part again, sorted.
+    return (await this.#compress(sql, params, false)) ?? (await this.#compress(sql, params, true))!
+  }
+
+  /** The part compressed, or `undefined` when `sorted` is false and a row came out of order. */
+  async #compress(
+    where: string,
+    params: readonly SqlValue[],
+    sorted: boolean,
+  ): Promise<{ compressed: CompressedPart; events: number } | undefined> {
     const gzip = new GzipPart(this.#gzipLevel)
     let events = 0
+    let lastUploadMs = Number.NEGATIVE_INFINITY
+    let lastSeq = Number.NEGATIVE_INFINITY
     try {
-      for await (const rows of this.#store.streamRows(
-        `SELECT ${EXPORT_LINE_SQL} FROM ${EXPORT_LINE_SOURCE} WHERE ${sql}
-         ORDER BY server_upload_time_ms, seq`,
+      const rowsOf = this.#store.streamRows(
+        `SELECT server_upload_time_ms AS upload_ms, seq, ${EXPORT_LINE_SQL}
+         FROM ${EXPORT_LINE_SOURCE} WHERE ${where}
+         ${sorted ? 'ORDER BY server_upload_time_ms, seq' : ''}`,
         params,
-      )) {
+      )
+      for await (const rows of rowsOf) {
         this.#signal.throwIfAborted()
         let text = ''
-        for (const row of rows) text += `${row.line as string}\n`
+        for (const row of rows) {
+          const uploadMs = row.upload_ms as number
+          const seq = row.seq as number
+          if (uploadMs < lastUploadMs || (uploadMs === lastUploadMs && seq < lastSeq)) {
+            if (sorted) throw new Error(`export failed: rows out of order after ORDER BY`)
+            gzip.destroy()
+            return undefined
+          }
+          lastUploadMs = uploadMs
+          lastSeq = seq
+          text += `${row.line as string}\n`
+        }
         events += rows.length
         await gzip.write(text)
       }

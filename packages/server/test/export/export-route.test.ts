@@ -134,6 +134,22 @@ describe('GET /api/2/export: the archive', () => {
     ])
   })
 
+  it('orders by upload time even when the server clock stepped back within the hour', async () => {
+    const { app, setNow } = await clockedApp()
+    setNow(NINE + 30 * 60_000)
+    await send(app, [{ event_type: 'Stored first', user_id: 'user-0001' }])
+    setNow(NINE + 10 * 60_000)
+    await send(app, [{ event_type: 'Uploaded first', user_id: 'user-0001' }])
+    setNow(NINE + 10 * 60_000)
+    await send(app, [{ event_type: 'Same ms, later seq', user_id: 'user-0001' }])
+    const [entry] = await exportEntries(app, '20240714T09', '20240714T09')
+    expect(entry!.records.map((r) => [r.event_type, r.server_upload_time])).toEqual([
+      ['Uploaded first', '2024-07-14 09:10:00.000000'],
+      ['Same ms, later seq', '2024-07-14 09:10:00.000000'],
+      ['Stored first', '2024-07-14 09:30:00.000000'],
+    ])
+  })
+
   it('is a zip that unzip and Python verify, with gzip entries and a content type of application/zip', async () => {
     const { app } = await clockedApp({ export: { maxEventsPerPart: 3 } })
     await send(
