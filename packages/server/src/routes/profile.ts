@@ -106,6 +106,8 @@ async function handleProfile(context: RouteContext, cohorts: CohortService): Pro
     recommendations: null,
     // Computations travel inside amp_props; without computation models there are none to add.
     amp_props: wantsProps ? profile.properties : wantsComputations ? {} : null,
+    // Amplitude lists only cohorts synced to the Profile API; locally every cohort counts as
+    // synced. A behavioral cohort holds the members of its last computation (its last download).
     cohort_ids: flag(url, 'get_cohort_ids')
       ? await cohorts.cohortsOf(project.id, profile.amplitudeId)
       : null,
