@@ -1,5 +1,7 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { context, exportedEvents, memoryStore } from '../store/store-helpers.ts'
+import { openDuckDbStore } from '../../src/store/duckdb-store.ts'
+import { context, exportedEvents, memoryStore, tempDir } from '../store/store-helpers.ts'
 
 describe('Store.deleteUsers', () => {
   it('removes the events, profile and id maps of a user, including a merged anonymous device', async () => {
@@ -70,5 +72,36 @@ describe('Store.deleteUsers', () => {
     expect(outcome.deleted).toEqual([])
     expect(await exportedEvents(store)).toHaveLength(1)
     await store.close()
+  })
+})
+
+describe('Amplitude ids after a deletion', () => {
+  it('never hands a deleted id to a new user, even after the store is reopened', async () => {
+    const { dir, cleanup } = tempDir()
+    try {
+      const path = join(dir, 'ampkit.duckdb')
+      let store = await openDuckDbStore({ path })
+      await store.ingestEvents(
+        [
+          { event_type: 'a', user_id: 'user-00001' },
+          { event_type: 'a', user_id: 'user-00002' },
+        ],
+        context(),
+      )
+      const ids = (await exportedEvents(store)).map((e) => e.amplitude_id as number)
+      const newest = Math.max(...ids)
+      await store.deleteUsers(1, [newest])
+      await store.close()
+
+      store = await openDuckDbStore({ path })
+      await store.ingestEvents([{ event_type: 'a', user_id: 'user-00003' }], context())
+      const fresh = (await exportedEvents(store)).find((e) => e.user_id === 'user-00003')!
+      expect(fresh.amplitude_id).toBeGreaterThan(newest)
+      // The floor row names no user of a served project.
+      expect((await store.searchUsers(1, '$ampkit')).type).toBe('nomatch')
+      await store.close()
+    } finally {
+      cleanup()
+    }
   })
 })
