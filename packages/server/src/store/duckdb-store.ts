@@ -465,7 +465,7 @@ class DuckDbStoreImpl implements DuckDbStore {
           throw error
         }
         // Profiles, id maps and the dedup index are rebuilt from the tables. A deleted id is never
-        // handed to a new user in this process (after a restart only ids still in `events` are).
+        // handed to a new user again (after a restart, `delete-users.ts`'s id-floor row sees to it).
         await this.#loadState()
         this.#state.book.reserveAmplitudeIds(Math.max(...plan.rowIds))
         return { deleted: plan.deleted, unknown: plan.unknown }
