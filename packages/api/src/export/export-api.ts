@@ -10,7 +10,7 @@ import type { ExportedEvent } from '@ampkit/protocol'
 import { AmplitudeApiError, ParameterError, ProtocolError } from '../errors.ts'
 import { safeUrl } from '../http/safe-url.ts'
 import { errorForFailure, type Transport } from '../http/transport.ts'
-import { parseNdjson, splitLineBlocks, splitLines } from '../stream/lines.ts'
+import { splitLineBlocks } from '../stream/lines.ts'
 import { through } from '../stream/through.ts'
 import { readZipStream } from '../stream/zip-reader.ts'
 
@@ -24,6 +24,8 @@ const GUNZIP_CHUNK_BYTES = 1_048_576
 const PROGRESS_EVERY_EVENTS = 65_536
 const NO_DATA_BODY = 'Raw data files were not found'
 const EXPORT_PATH = '/api/2/export'
+const NEWLINE = 0x0a
+const CARRIAGE_RETURN = 0x0d
 
 /** Progress of an export, reported after each file and every 65,536 events. */
 export interface ExportProgress {
@@ -217,55 +219,68 @@ async function* exportFiles(
   }
 }
 
-/** Parsed events of `[start, end]` (upload hours, UTC), in archive order. */
+/**
+ * Parsed events of `[start, end]` (upload hours, UTC), in archive order. The hot loop is inline:
+ * each whole-line block is decoded once, lines are found with `indexOf`, and each is parsed and
+ * yielded from here, so an event costs one `JSON.parse` and one generator step.
+ */
 export async function* exportEvents(
   transport: Transport,
   options: ExportOptions,
 ): AsyncGenerator<ExportedEvent> {
   const run = new ExportRun(options.onProgress)
   for await (const file of exportFiles(transport, options, run)) {
-    let count = 0
-    try {
-      for await (const event of parseNdjson<ExportedEvent>(file.content)) {
-        yield event
-        if (++count === 1024) {
-          run.add(count)
-          count = 0
+    for await (const { block } of splitLineBlocks(file.content, false)) {
+      const text = block.toString('utf8')
+      let start = 0
+      let count = 0
+      let newline = text.indexOf('\n')
+      while (newline >= 0) {
+        let end = newline
+        if (end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--
+        if (end > start) {
+          let event: ExportedEvent
+          try {
+            event = JSON.parse(text.slice(start, end)) as ExportedEvent
+          } catch (error) {
+            throw new ProtocolError(
+              `GET ${EXPORT_PATH} failed: ${file.name} holds a line that is not JSON`,
+              { method: 'GET' },
+              { cause: error },
+            )
+          }
+          count++
+          yield event
         }
+        start = newline + 1
+        newline = text.indexOf('\n', start)
       }
-    } catch (error) {
-      if (error instanceof SyntaxError)
-        throw new ProtocolError(
-          `GET ${EXPORT_PATH} failed: ${file.name} holds a line that is not JSON`,
-          {
-            method: 'GET',
-          },
-          { cause: error },
-        )
-      throw error
-    } finally {
       run.add(count)
     }
   }
 }
 
-/** The NDJSON lines (without `\n`, not parsed) of `[start, end]`. */
+/** The NDJSON lines (Buffers without `\n`, not parsed) of `[start, end]`. */
 export async function* exportLines(
   transport: Transport,
   options: ExportOptions,
 ): AsyncGenerator<Buffer> {
   const run = new ExportRun(options.onProgress)
   for await (const file of exportFiles(transport, options, run)) {
-    let count = 0
-    try {
-      for await (const line of splitLines(file.content)) {
-        yield line
-        if (++count === 1024) {
-          run.add(count)
-          count = 0
+    for await (const { block } of splitLineBlocks(file.content, false)) {
+      let start = 0
+      let count = 0
+      let newline = block.indexOf(NEWLINE)
+      while (newline >= 0) {
+        let end = newline
+        if (end > start && block[end - 1] === CARRIAGE_RETURN) end--
+        if (end > start) {
+          count++
+          yield block.subarray(start, end)
         }
+        start = newline + 1
+        newline = block.indexOf(NEWLINE, start)
       }
-    } finally {
       run.add(count)
     }
   }

@@ -1,57 +1,23 @@
 /**
- * @module Splitting NDJSON into lines on Buffers: `indexOf(0x0a)` over each chunk, a carry-over only for
- * the one partial line at a chunk's end, and no regular expression on the hot path. `\r\n` endings and
- * blank lines are tolerated.
+ * @module Splitting NDJSON into whole-line blocks on Buffers: `indexOf(0x0a)` over each chunk, a
+ * carry-over only for the one partial line at a chunk's end, and no regular expression on the hot
+ * path. `\r\n` endings and blank lines are tolerated.
  */
 
 const NEWLINE = 0x0a
 const CARRIAGE_RETURN = 0x0d
 
-function trimCr(line: Buffer): Buffer {
-  const end = line.length
-  return end > 0 && line[end - 1] === CARRIAGE_RETURN ? line.subarray(0, end - 1) : line
-}
-
-/** Lines (without their `\n`) of a chunked byte stream; empty lines are skipped. */
-export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let carry: Buffer | null = null
-  for await (let chunk of chunks) {
-    let start = 0
-    let newline = chunk.indexOf(NEWLINE)
-    if (carry !== null) {
-      if (newline < 0) {
-        carry = Buffer.concat([carry, chunk])
-        continue
-      }
-      chunk = Buffer.concat([carry, chunk])
-      newline += carry.length
-      carry = null
-    }
-    while (newline >= 0) {
-      if (newline > start) {
-        const line = trimCr(chunk.subarray(start, newline))
-        if (line.length > 0) yield line
-      }
-      start = newline + 1
-      newline = chunk.indexOf(NEWLINE, start)
-    }
-    if (start < chunk.length) carry = Buffer.from(chunk.subarray(start))
-  }
-  if (carry !== null) {
-    const line = trimCr(carry)
-    if (line.length > 0) yield line
-  }
-}
-
 /**
  * Whole-line blocks of a chunked byte stream: each yielded Buffer ends with `\n` (a missing final
  * newline is added), for writing NDJSON to a file without touching single lines. `lines` counts the
- * non-empty lines of the block. Only the one line that straddles two chunks is copied; the rest of
- * each chunk is passed on as a view.
+ * non-empty lines of the block (-1 when not asked to count). Only the one line that straddles two
+ * chunks is copied; the rest of each chunk is passed on as a view.
  */
 export async function* splitLineBlocks(
   chunks: AsyncIterable<Buffer>,
+  countBlockLines = true,
 ): AsyncGenerator<{ block: Buffer; lines: number }> {
+  const count = countBlockLines ? countLines : () => -1
   let carry: Buffer | null = null
   for await (const chunk of chunks) {
     let start = 0
@@ -63,8 +29,8 @@ export async function* splitLineBlocks(
       }
       const joined = Buffer.concat([carry, chunk.subarray(0, newline + 1)])
       carry = null
-      const lines = countLines(joined)
-      if (lines > 0) yield { block: joined, lines }
+      const lines = count(joined)
+      if (lines !== 0) yield { block: joined, lines }
       start = newline + 1
     }
     const last = chunk.lastIndexOf(NEWLINE)
@@ -74,13 +40,13 @@ export async function* splitLineBlocks(
     }
     const block = chunk.subarray(start, last + 1)
     if (last + 1 < chunk.length) carry = Buffer.from(chunk.subarray(last + 1))
-    const lines = countLines(block)
-    if (lines > 0) yield { block, lines }
+    const lines = count(block)
+    if (lines !== 0) yield { block, lines }
   }
   if (carry !== null) {
     const block = Buffer.concat([carry, Buffer.from('\n')])
-    const lines = countLines(block)
-    if (lines > 0) yield { block, lines }
+    const lines = count(block)
+    if (lines !== 0) yield { block, lines }
   }
 }
 
@@ -95,39 +61,4 @@ export function countLines(block: Buffer): number {
     newline = block.indexOf(NEWLINE, start)
   }
   return count
-}
-
-/**
- * Parsed JSON values of a chunked NDJSON stream. Each chunk's complete lines are decoded to one string
- * at once (a `\n` never falls inside a UTF-8 sequence, so cutting at one is safe) and parsed line by
- * line from slices of it.
- */
-export async function* parseNdjson<T>(
-  chunks: AsyncIterable<Buffer>,
-  onLine?: (lineNumber: number, line: string, error: unknown) => never,
-): AsyncGenerator<T> {
-  let lineNumber = 0
-  for await (const { block } of splitLineBlocks(chunks)) {
-    const text = block.toString('utf8')
-    let start = 0
-    let newline = text.indexOf('\n')
-    while (newline >= 0) {
-      let end = newline
-      if (end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--
-      if (end > start) {
-        lineNumber++
-        const line = text.slice(start, end)
-        let value: T
-        try {
-          value = JSON.parse(line) as T
-        } catch (error) {
-          if (onLine) onLine(lineNumber, line, error)
-          throw error
-        }
-        yield value
-      }
-      start = newline + 1
-      newline = text.indexOf('\n', start)
-    }
-  }
 }
