@@ -33,6 +33,15 @@ import type { FunnelGroupTotals } from './result.ts'
  */
 const SEQ_BITS_FACTOR = 4_294_967_296
 
+/**
+ * `AND e.event_type IN (…)` when every step names a concrete type: a plain IN list DuckDB can push
+ * into the scan, ahead of the per-step predicates.
+ */
+function typePrefilter(steps: readonly EventSelector[], params: SqlParams): string {
+  if (steps.some(specialType)) return ''
+  return ` AND e.event_type IN ${params.bindList([...new Set(steps.map((s) => s.eventType))])}`
+}
+
 /** The SQL text and its parameters. */
 export interface FunnelSql {
   sql: string
@@ -124,7 +133,7 @@ export function funnelSql(
   ctes.add('ev', () =>
     queryEventsCte(params, projectId, {
       name: 'ev',
-      where: `${inSpan('e')} AND (${range(n)
+      where: `${inSpan('e')}${typePrefilter(steps, params)} AND (${range(n)
         .map((k) => `(${stepSql(k, 'e')})`)
         .join(' OR ')})`,
       firstEventFlag: firstFlag,
@@ -175,7 +184,7 @@ export function funnelSql(
 
   // `lv`: every entry with its level and the second of each step reached (NULL beyond).
   const times = range(n, 2)
-  if (mode === 'ordered') orderedLevels(ctes, n, W, baseSec)
+  if (mode === 'ordered') orderedLevels(ctes, n, windowS, W, baseSec)
   else if (mode === 'sequential') sequentialLevels(ctes, params, projectId, n, W, inSpan, visible)
   else unorderedLevels(ctes, steps, n, W)
 
@@ -220,20 +229,57 @@ export function funnelSql(
 }
 
 /**
- * Ordered: the greedy walk. One window pass gives every step event the position of the next event
- * of each step after it; the walk then follows those pointers with equi-joins, checking the window
- * at each hop. (A chain of ASOF joins computes the same; it measured slower, and a chained
- * `ASOF LEFT JOIN` matched NULL keys on DuckDB 1.5.6, analytics-semantics.md §3.)
+ * Windows up to this long (seconds) walk by bucket joins; longer ones by next-step pointers. A bucket
+ * join pairs an entry with every step event of its two window-wide buckets, which stays small for
+ * short windows and grows with long ones (a heavy user's month of events per entry).
  */
-function orderedLevels(ctes: CteList, n: number, W: string, baseSec: number): void {
+export const BUCKET_JOIN_MAX_WINDOW_SECONDS = 2 * 86_400
+
+/**
+ * Ordered: the greedy walk, step k = the earliest step-k event after step k−1 within the window.
+ * - Short windows: step-k events within `[t_1, t_1 + W]` lie in the entry's bucket `t_1 // W` or the
+ *   next one, so each candidate is offered under both bucket keys and an equi-join on (user, bucket)
+ *   with `min(pos)` finds the earliest. Measured about twice as fast as an ASOF chain on 10 million
+ *   events.
+ * - Long windows: one window pass gives every step event the position of the next event of each
+ *   step (`lead … IGNORE NULLS`), and the walk follows those pointers with equi-joins.
+ * Both check the window at every hop. (No ASOF chain: a chained `ASOF LEFT JOIN` matched NULL keys on
+ * DuckDB 1.5.6, analytics-semantics.md §3, and it was the slower of the three.)
+ */
+function orderedLevels(
+  ctes: CteList,
+  n: number,
+  windowS: number,
+  W: string,
+  baseSec: number,
+): void {
+  if (windowS <= BUCKET_JOIN_MAX_WINDOW_SECONDS) {
+    for (const k of range(n, 2)) {
+      ctes.add(
+        `cb${k}`,
+        () => `cb${k} AS (SELECT user_key, pos, sec, sec // ${windowS} AS kb FROM st WHERE m${k}
+          UNION ALL SELECT user_key, pos, sec, sec // ${windowS} - 1 AS kb FROM st WHERE m${k})`,
+      )
+      const from =
+        k === 2 ? `(SELECT user_key, p1, t1, p1 AS p, t1 // ${windowS} AS b FROM en)` : `h${k - 1}`
+      ctes.add(
+        `h${k}`,
+        () => `h${k} AS (SELECT g.user_key, g.p1, g.t1, g.b, min(c.pos) AS p, min(c.sec) AS t
+          FROM ${from} g JOIN cb${k} c ON c.user_key = g.user_key AND c.kb = g.b
+          WHERE c.pos > g.p AND c.sec - g.t1 <= ${W}
+          GROUP BY g.user_key, g.p1, g.t1, g.b)`,
+      )
+    }
+    levelsFromHops(ctes, n, 'h', (k) => `h${k}.t`)
+    return
+  }
   if (n > 1) {
     ctes.add(
       'nxt',
       () => `nxt AS MATERIALIZED (SELECT pos${range(n, 2)
-        .map((k) => `, min(CASE WHEN m${k} THEN pos END) OVER w AS n${k}`)
+        .map((k) => `, lead(CASE WHEN m${k} THEN pos END IGNORE NULLS) OVER w AS n${k}`)
         .join('')}
-        FROM st WINDOW w AS (PARTITION BY user_key ORDER BY pos
-          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING))`,
+        FROM st WINDOW w AS (PARTITION BY user_key ORDER BY pos))`,
     )
   }
   const secOf = (pos: string) => `(${pos} // ${SEQ_BITS_FACTOR} + ${baseSec})`
