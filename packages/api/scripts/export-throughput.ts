@@ -2,7 +2,10 @@
  * Measures the Export API path end to end: a local node:http server streams a zip of gzipped NDJSON
  * (55-key records, Amplitude's layout: one `.json.gz` per hour, STORED in the zip) from a file, and
  * the client reads it back through `exportEvents()` (parsed) and `exportNdjson()` (raw). Prints
- * events/s and the peak RSS growth while reading. Run: `node --conditions=ampkit-source --import tsx packages/api/scripts/export-throughput.ts [events]`.
+ * events/s (wall clock and per CPU second: the machine may be shared) and the peak RSS growth while
+ * reading (sampled every 50 ms, so only for the streaming runs, which yield to the event loop).
+ * Run: `node --conditions=ampkit-source --expose-gc --import tsx
+ * packages/api/scripts/export-throughput.ts [events] [rounds]`.
  */
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
@@ -105,7 +108,7 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 const api = createAmplitudeApi({ apiKey: 'k', secretKey: 's', baseUrl: url })
 console.log(`archive: ${total} events, ${(size / 1e6).toFixed(1)} MB zip`)
 
-async function measure(label: string, run: () => Promise<number>): Promise<void> {
+async function measure(label: string, run: () => Promise<number>): Promise<number> {
   globalThis.gc?.()
   const baseline = process.memoryUsage().rss
   let peak = baseline
@@ -113,12 +116,16 @@ async function measure(label: string, run: () => Promise<number>): Promise<void>
     peak = Math.max(peak, process.memoryUsage().rss)
   }, 50)
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const count = await run()
   const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6
   clearInterval(sampler)
   console.log(
-    `${label}: ${count} events in ${seconds.toFixed(2)} s = ${Math.round(count / seconds).toLocaleString('en')} events/s, peak RSS +${((peak - baseline) / 1e6).toFixed(0)} MB`,
+    `${label}: ${count} events in ${seconds.toFixed(2)} s = ${Math.round(count / seconds).toLocaleString('en')} events/s (${Math.round(count / cpuSeconds).toLocaleString('en')} per CPU second), peak RSS +${((peak - baseline) / 1e6).toFixed(0)} MB`,
   )
+  return count / seconds
 }
 
 // The floor: the same files gunzipped whole (gunzipSync) and parsed line by line, no HTTP, no zip
@@ -140,25 +147,29 @@ async function floor(parse: boolean): Promise<number> {
 }
 
 const range = { start: '20240714T00', end: '20240714T23' }
-for (let round = 0; round < 2; round++) {
-  await measure('floor: gunzipSync + JSON.parse, in memory', () => floor(true))
-  await measure('floor: gunzipSync + line split, in memory', () => floor(false))
-  await measure('exportEvents (parsed)', async () => {
+const rounds = Number(process.argv[3] ?? 1)
+for (let round = 0; round < rounds; round++) {
+  const parseFloor = await measure('floor: gunzipSync + JSON.parse, in memory', () => floor(true))
+  const splitFloor = await measure('floor: gunzipSync + line split, in memory', () => floor(false))
+  const parsed = await measure('exportEvents (parsed)', async () => {
     let n = 0
     for await (const e of api.exportEvents(range)) if (e.event_id !== null) n++
     return n
   })
-  await measure('exportLines (raw lines)', async () => {
+  const lines = await measure('exportLines (raw lines)', async () => {
     let n = 0
     for await (const _ of api.exportLines(range)) n++
     return n
   })
-  await measure('exportNdjson (blocks)', async () => {
+  const blocks = await measure('exportNdjson (blocks)', async () => {
     let n = 0
     for await (const _ of api.exportNdjson({ ...range, onProgress: (p) => (n = p.events) })) {
     }
     return n
   })
+  console.log(
+    `ratios to the in-memory floor: parsed ${(parsed / parseFloor).toFixed(2)}, lines ${(lines / splitFloor).toFixed(2)}, blocks ${(blocks / splitFloor).toFixed(2)}`,
+  )
 }
 server.close()
 await rm(dir, { recursive: true, force: true })

@@ -5,6 +5,7 @@
  * typed errors of `errors.ts`, carrying the method, a credential-free URL, the status and a body
  * excerpt.
  */
+import { encodeForm } from '@ampkit/protocol'
 import {
   AbortedError,
   type AmplitudeApiError,
@@ -368,7 +369,7 @@ export class Transport {
         body = JSON.stringify(spec.body.json)
         headers['content-type'] = 'application/json'
       } else {
-        body = new URLSearchParams(spec.body.form).toString()
+        body = encodeForm(spec.body.form)
         headers['content-type'] = 'application/x-www-form-urlencoded'
       }
     }
