@@ -109,12 +109,14 @@ const VALUES: Record<ExportRecordKey, string> = {
 }
 
 /**
- * `SELECT` list item building the line (without its newline) as `line`, for a query whose `FROM`
- * is `exportLineSource(...)`: it reads the parsed `extra` as `x`.
+ * `SELECT` list item building the line, newline included, as UTF-8 bytes (a BLOB) named `line`,
+ * for a query whose `FROM` is `EXPORT_LINE_SOURCE` (it reads the parsed `extra` as `x`). Bytes,
+ * because they go straight to gzip: a string would be decoded from UTF-8 only to be encoded again,
+ * which measured nearly half of the export's main-thread time.
  */
-export const EXPORT_LINE_SQL = `concat(${Object.entries(VALUES)
+export const EXPORT_LINE_SQL = `encode(concat(${Object.entries(VALUES)
   .map(([key, value], index) => `'${index === 0 ? '{' : ','}${JSON.stringify(key)}:', ${value}`)
-  .join(', ')}, '}') AS line`
+  .join(', ')}, '}', chr(10))) AS line`
 
 /** A `FROM` source over `events` adding `x`, the row's `extra` parsed once. */
 export const EXPORT_LINE_SOURCE = `(SELECT *, from_json(nullif(extra, ''), '${JSON.stringify(EXTRA_STRUCTURE)}') AS x FROM events)`

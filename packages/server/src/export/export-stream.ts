@@ -224,15 +224,18 @@ class PartReader {
     let lastSeq = Number.NEGATIVE_INFINITY
     try {
       const rowsOf = this.#store.streamRows(
-        `SELECT server_upload_time_ms AS upload_ms, seq, ${EXPORT_LINE_SQL}
+        // DOUBLE keys (exact below 2^53) arrive as numbers, without a BigInt per row.
+        `SELECT server_upload_time_ms::DOUBLE AS upload_ms, seq::DOUBLE AS seq, ${EXPORT_LINE_SQL}
          FROM ${EXPORT_LINE_SOURCE} WHERE ${where}
          ${sorted ? 'ORDER BY server_upload_time_ms, seq' : ''}`,
         params,
       )
       for await (const rows of rowsOf) {
         this.#signal.throwIfAborted()
-        let text = ''
-        for (const row of rows) {
+        const lines: Uint8Array[] = new Array(rows.length)
+        let bytes = 0
+        for (let index = 0; index < rows.length; index++) {
+          const row = rows[index]!
           const uploadMs = row.upload_ms as number
           const seq = row.seq as number
           if (uploadMs < lastUploadMs || (uploadMs === lastUploadMs && seq < lastSeq)) {
@@ -242,10 +245,12 @@ class PartReader {
           }
           lastUploadMs = uploadMs
           lastSeq = seq
-          text += `${row.line as string}\n`
+          const line = row.line as Uint8Array
+          lines[index] = line
+          bytes += line.byteLength
         }
         events += rows.length
-        await gzip.write(text)
+        await gzip.write(Buffer.concat(lines, bytes))
       }
       return { compressed: await gzip.finish(), events }
     } catch (error) {

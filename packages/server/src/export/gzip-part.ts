@@ -50,9 +50,9 @@ export class GzipPart {
     this.#ended.catch(() => {})
   }
 
-  /** Adds text; resolves once zlib has room for more, so input never piles up unbounded. */
-  async write(text: string): Promise<void> {
-    if (!this.#gzip.write(text)) await once(this.#gzip, 'drain')
+  /** Adds bytes; resolves once zlib has room for more, so input never piles up unbounded. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (!this.#gzip.write(bytes)) await once(this.#gzip, 'drain')
   }
 
   /** Ends the gzip stream and returns the part. */

@@ -17,6 +17,8 @@ function plain(value: unknown): unknown {
       : value
   }
   if (Array.isArray(value)) return value.map(plain)
+  // BLOB bytes pass through as they are (the export reads its lines as bytes).
+  if (ArrayBuffer.isView(value)) return value
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {}
     for (const [key, inner] of Object.entries(value)) out[key] = plain(inner)

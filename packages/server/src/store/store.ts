@@ -97,9 +97,9 @@ export interface Store {
   /**
    * Runs one read-only SQL statement (DuckDB dialect, over the tables of `schema.ts`) with `?`
    * parameters and returns its rows as plain objects: BIGINT as `number` when safe (else `bigint`),
-   * DECIMAL/DOUBLE as `number`, VARCHAR/JSON as `string`, LIST as arrays, NULL as `null`. It runs on
-   * a connection of its own, so a long query never delays ingestion, and it sees every write that
-   * was acknowledged before it started (DuckDB's MVCC snapshot).
+   * DECIMAL/DOUBLE as `number`, VARCHAR/JSON as `string`, BLOB as `Uint8Array`, LIST as arrays,
+   * NULL as `null`. It runs on a connection of its own, so a long query never delays ingestion, and
+   * it sees every write that was acknowledged before it started (DuckDB's MVCC snapshot).
    */
   selectRows(sql: string, params?: readonly SqlValue[]): Promise<Record<string, unknown>[]>
   /**
