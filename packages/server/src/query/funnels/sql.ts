@@ -202,15 +202,23 @@ export function funnelSql(
         .map((_, i) => `SELECT ${i} AS seg, ${carried.join(', ')} FROM pe WHERE s${i}`)
         .join(' UNION ALL ')})`,
   )
-  // The best entry per (segment, group, user): furthest level, then earliest position. Positions
-  // stay below 2^58 (at most 732 days of seconds, times 2^32), so one BIGINT orders both.
+  // The best entry per (segment, group, bucket, user), then per (segment, group, user) from those:
+  // furthest level, then earliest position. Positions stay below 2^58 (at most 732 days of seconds,
+  // times 2^32), so one BIGINT key orders both.
   const bestKey = `level * ${2 ** 58} - p1`
   ctes.add(
-    'best',
-    () => `best AS (SELECT seg, grp, user_key, max(level) AS l${times
+    'bu',
+    () => `bu AS MATERIALIZED (SELECT seg, grp, bucket, user_key, max(level) AS l, max(${bestKey}) AS bk${times
       .map((k) => `, arg_max(d${k}, ${bestKey}) AS d${k}`)
       .join('')}
-      FROM ps GROUP BY seg, grp, user_key)`,
+      FROM ps GROUP BY seg, grp, bucket, user_key)`,
+  )
+  ctes.add(
+    'best',
+    () => `best AS (SELECT seg, grp, user_key, max(l) AS l${times
+      .map((k) => `, arg_max(d${k}, bk) AS d${k}`)
+      .join('')}
+      FROM bu GROUP BY seg, grp, user_key)`,
   )
   const totals = [
     ...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`),
@@ -223,8 +231,7 @@ export function funnelSql(
     UNION ALL
     SELECT 'day' AS kind, seg, grp, ${bucketLabelSql('bucket', r.interval)} AS label,
       ${[...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`), ...nulls].join(', ')}
-    FROM (SELECT seg, grp, bucket, user_key, max(level) AS l FROM ps GROUP BY seg, grp, bucket, user_key)
-    GROUP BY seg, grp, bucket`
+    FROM bu GROUP BY seg, grp, bucket`
   return { sql, params }
 }
 
