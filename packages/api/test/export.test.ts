@@ -83,6 +83,41 @@ describe('exportEvents', () => {
     expect(server.requests).toHaveLength(2)
   })
 
+  it('halves a range the API refuses as too large (400) until each part passes, keeping the order', async () => {
+    const hourOf = (value: string) => Number(value.slice(9, 11))
+    const server = await startTestServer((req, res) => {
+      const from = hourOf(req.query.get('start') ?? '')
+      const to = hourOf(req.query.get('end') ?? '')
+      if (to - from >= 2 || req.query.get('start') === '20240714T07') {
+        res.writeHead(400)
+        res.end('Export size exceeds 4GB, please shorten the time range')
+        return
+      }
+      const events = []
+      for (let h = from; h <= to; h++) events.push(event(h))
+      res.writeHead(200, { 'content-type': 'application/zip' })
+      res.end(exportArchive([{ hour: from, events }]))
+    })
+    servers.push(server)
+    const api = createAmplitudeApi({ apiKey: 'k', secretKey: 's', baseUrl: server.url })
+    const ids = []
+    for await (const e of api.exportEvents({ start: '20240714T00', end: '20240714T05' }))
+      ids.push(e.event_id)
+    expect(ids).toEqual([0, 1, 2, 3, 4, 5])
+    expect(
+      server.requests.map(
+        (r) => `${r.query.get('start')?.slice(9)}-${r.query.get('end')?.slice(9)}`,
+      ),
+    ).toEqual(['00-05', '00-02', '00-01', '02-02', '03-05', '03-04', '05-05'])
+    const single = async () => {
+      for await (const _ of api.exportEvents({ start: '20240714T07', end: '20240714T07' })) {
+      }
+    }
+    await expect(single()).rejects.toThrow(
+      /GET \/api\/2\/export failed: 400 Export size exceeds 4GB/,
+    )
+  })
+
   it("treats 404 'Raw data files were not found.' as a range without data", async () => {
     const { api } = await exportServer({ '*': 'none' })
     const events = []
