@@ -111,7 +111,17 @@ describe('@ampkit/api against the local server', () => {
     }))
       exported.push(e)
     expect(exported.map((e) => e.$insert_id).sort()).toEqual(['i1', 'i2', 'i3'])
-    for (const e of exported) expect(Object.keys(e)).toHaveLength(55)
+    for (const e of exported) {
+      expect(Object.keys(e)).toHaveLength(55)
+      const sent = events.find((s) => s.insert_id === e.$insert_id)!
+      expect(e).toMatchObject({
+        event_type: sent.event_type,
+        user_id: sent.user_id,
+        device_id: sent.device_id,
+        event_properties: sent.event_properties,
+        app: project.id,
+      })
+    }
     const lines = []
     for await (const line of api.exportLines({
       start: new Date(Date.now() - hour),
