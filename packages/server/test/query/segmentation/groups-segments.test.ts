@@ -412,3 +412,23 @@ describe('segmentation formulas', () => {
     expect(data.series).toEqual([[0, 0]])
   })
 })
+
+describe('segmentation users', () => {
+  it('counts an anonymous device merged into a user as that user, on its earlier events too', async () => {
+    // Jul 1: alice on d1, an anonymous user on d2; Jul 2: alice logs in on d2, which merges d2's
+    // anonymous Amplitude id into alice's.
+    const store = await storeOf([
+      at('alice', 'Play', 0, { device_id: 'd1' }),
+      { ...at('x', 'Play', 0, { device_id: 'd2', hour: 13 }), user_id: undefined },
+      at('alice', 'Play', 1, { device_id: 'd2' }),
+    ])
+    const merged = await store.selectRows(
+      'SELECT count(*) AS n FROM users_current WHERE merged_into IS NOT NULL',
+    )
+    expect(Number(merged[0]?.n)).toBe(1)
+    const data = await segmentation(store, { e: { event_type: 'Play' }, ...RANGE })
+    // Jul 1: alice and the anonymous id are one user.
+    expect(data.series).toEqual([[1, 1]])
+    expect(collapsed(data)).toEqual([1])
+  })
+})
