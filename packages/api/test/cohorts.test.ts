@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  AbortedError,
   BadRequestError,
   type CohortMember,
   createAmplitudeApi,
@@ -168,6 +169,43 @@ describe('downloadCohort', () => {
         }),
       ),
     ).rejects.toThrow(TimeoutError)
+  })
+
+  it('fails with a ProtocolError when the job reports a failure, and stops polling when aborted', async () => {
+    const server = await startTestServer((req, res) => {
+      if (req.path.startsWith('/api/5/cohorts/request/'))
+        return sendJson(res, 202, { request_id: 'r1', cohort_id: req.path.split('/').at(-1) })
+      if (req.path === '/api/5/cohorts/request-status/r1') {
+        const failed = server.requests.some((r) => r.path === '/api/5/cohorts/request/bad')
+        return failed
+          ? sendJson(res, 200, { request_id: 'r1', cohort_id: 'bad', async_status: 'JOB FAILED' })
+          : sendJson(res, 202, {
+              request_id: 'r1',
+              cohort_id: 'slow',
+              async_status: 'JOB INPROGRESS',
+            })
+      }
+      sendJson(res, 404, {})
+    })
+    servers.push(server)
+    const controller = new AbortController()
+    let polls = 0
+    const api = createAmplitudeApi({
+      apiKey: 'k',
+      secretKey: 's',
+      baseUrl: server.url,
+      hooks: {
+        sleep: async (_ms, signal) => {
+          if (++polls === 3) controller.abort(new Error('enough'))
+          if (signal?.aborted) throw signal.reason
+        },
+      },
+    })
+    await expect(
+      collect(api.downloadCohort('slow', { signal: controller.signal })),
+    ).rejects.toThrow(AbortedError)
+    expect(polls).toBe(3)
+    await expect(collect(api.downloadCohort('bad'))).rejects.toThrow(/the job ended as JOB FAILED/)
   })
 
   it('refuses a malformed cohort id before sending', async () => {
