@@ -5,10 +5,9 @@
  * Shape: one scan keeps the step events of `[start, end + window]` with a position key (second, then
  * append order, in one BIGINT) and a flag per step; the entries (step-1 events inside the range) carry
  * their segment flags, group label and bucket. Then, per mode, how far each entry gets and when:
- * - ordered: the spec's greedy walk as a chain of inner ASOF joins (the earliest step-k event after
- *   the previous step), each hop filtered by the window right away: a chained `ASOF LEFT JOIN` matched
- *   NULL keys on DuckDB 1.5.6 (analytics-semantics.md §3), so hops are inner and the entries are
- *   left-joined back to them by entry position;
+ * - ordered: the spec's greedy walk (the earliest step-k event after the previous step), by bucket
+ *   joins for short windows and next-step pointers for long ones (`orderedLevels`), each hop
+ *   filtered by the window right away; the entries are left-joined back to the hops by position;
  * - sequential: every reachable step event per entry (equi-joins on the same second, or the user's
  *   next active second), since the earliest one is not always the one that leads furthest;
  * - unordered: a range join of the entries with the step events of their window, and Hall's condition

@@ -14,7 +14,18 @@ const MINUTE_MS = 60_000
 const SPANS_MS = [10 * MINUTE_MS, 6 * 60 * MINUTE_MS, 3 * 24 * 60 * MINUTE_MS]
 const WINDOWS_S = [1, 30, 600, 3600, 86_400, 2 * 86_400, 2_592_000, 2_592_000]
 const TYPES = ['A', 'B', 'C', 'session_start']
-const STEP_TYPES = ['A', 'A', 'B', 'B', 'C', '_all', '_active', 'session_start']
+const STEP_TYPES = [
+  'A',
+  'A',
+  'B',
+  'B',
+  'C',
+  '_all',
+  '_active',
+  '_new',
+  'revenue_amount',
+  'session_start',
+]
 const FILTERS: PropertyFilter[] = [
   { property: { scope: 'event', key: 'genre' }, op: 'is', values: ['rock', 'jazz'] },
   { property: { scope: 'event', key: 'price' }, op: 'greater', values: ['1'] },
@@ -77,7 +88,7 @@ function randomQuery(random: () => number): FunnelQuery {
 }
 
 const DATASETS = 40
-const FUNNELS_PER_DATASET = 2
+const FUNNELS_PER_DATASET = 3
 
 describe('funnels in SQL agree with the reference evaluator', () => {
   it(`on ${DATASETS} random datasets, ${FUNNELS_PER_DATASET} random funnels each (2–4 steps, every mode, random windows and filters)`, async () => {
