@@ -3,6 +3,7 @@ import {
   createAmplitudeApi,
   type ExportProgress,
   exportRanges,
+  NetworkError,
   NotFoundError,
   ParameterError,
   ProtocolError,
@@ -116,6 +117,29 @@ describe('exportEvents', () => {
     await expect(single()).rejects.toThrow(
       /GET \/api\/2\/export failed: 400 Export size exceeds 4GB/,
     )
+  })
+
+  it('keeps every event when the connection breaks in the trailing central directory, and fails when it breaks inside an entry', async () => {
+    const archive = exportArchive(files)
+    // The central directory starts after the last entry; its offset is in the last 22 bytes.
+    const directoryAt = archive.readUInt32LE(archive.length - 6)
+    const cutAt = { value: directoryAt + 10 }
+    const server = await startTestServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': archive.length })
+      res.write(archive.subarray(0, cutAt.value), () => res.socket?.destroy())
+    })
+    servers.push(server)
+    const api = createAmplitudeApi({ apiKey: 'k', secretKey: 's', baseUrl: server.url })
+    const events = []
+    for await (const e of api.exportEvents({ start: '20240714T00', end: '20240714T01' }))
+      events.push(e)
+    expect(events).toEqual([event(1), event(2), event(3), event(4)])
+    cutAt.value = 60
+    const run = async () => {
+      for await (const _ of api.exportEvents({ start: '20240714T00', end: '20240714T01' })) {
+      }
+    }
+    await expect(run()).rejects.toThrow(NetworkError)
   })
 
   it("treats 404 'Raw data files were not found.' as a range without data", async () => {

@@ -137,8 +137,14 @@ export async function* readZipStream(
         signature === ZIP64_END_OF_CENTRAL_DIRECTORY
       ) {
         // The central directory repeats what the local headers said; draining it lets the
-        // connection be reused.
-        await source.skipRest()
+        // connection be reused. Every entry has been read by now, so a connection that breaks here
+        // loses nothing: a server whose keep-alive timer closed the socket while a slow consumer
+        // was still reading the last entry (seen with Node's http server and undici) is not an error.
+        try {
+          await source.skipRest()
+        } catch {
+          await source.close().catch(() => {})
+        }
         options.onBytes?.(source.position)
         return
       }
