@@ -57,8 +57,12 @@ export interface SegmentationPlan {
   keyCount: number
   /** Active users per segment are needed (`pct_dau`, ACTIVE). */
   needsActive: boolean
-  /** The segments as tested per event (`n=active` included). */
+  /** The segments as tested per event (`n=active` included: the reference's reading). */
   segments: readonly Segment[]
+  /** The query's own segments, without the `n=active` condition. */
+  querySegments: readonly Segment[]
+  /** `n=active`: only events of users with an active event in the same interval count. */
+  activeOnly: boolean
   interval: Interval
   timeZone: string
   /** Events with `scanStartMs <= time < endMs` are read. */
@@ -158,6 +162,8 @@ export function planOf(query: SegmentationQuery): SegmentationPlan {
       query.userType === 'active'
         ? query.segments.map((s) => ({ conditions: [...s.conditions, ACTIVE_IN_INTERVAL] }))
         : query.segments,
+    querySegments: query.segments,
+    activeOnly: query.userType === 'active',
     interval: range.interval,
     timeZone: range.timeZone,
     scanStartMs: extended ? instantOfWall(scanWall, range.timeZone) : range.startMs,
