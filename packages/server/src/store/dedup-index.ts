@@ -1,8 +1,9 @@
 /**
  * @module The 7-day `insert_id` de-duplication set (ingestion-api.md §2): an open-addressing hash table
- * of 64-bit key hashes and first-seen seconds in typed arrays, so a key costs 12 bytes per slot (at
- * most half the slots are used) instead of a JS string, and the 2^24-entry limit of `Set` never
- * applies. Memory grows with the distinct insert_ids of the last 7 days: about 24 bytes each.
+ * of 64-bit key hashes and first-seen seconds in typed arrays, so a key costs 12 bytes per slot
+ * instead of a JS string, and the 2^24-entry limit of `Set` never applies. Slots are filled to at
+ * most `MAX_LOAD` (linear probing stays short there), so memory grows with the distinct insert_ids of
+ * the last 7 days by 17–34 bytes each (it was 24–48 at a 25–50% fill: 1.5 GB at 30 M keys).
  */
 
 /** A 64-bit key hash as two unsigned 32-bit halves. */
@@ -44,6 +45,9 @@ export function hashKey(...parts: readonly string[]): KeyHash {
 
 const INITIAL_CAPACITY = 1 << 12
 
+/** Share of slots in use that triggers a rehash (drop expired, grow if still full). */
+const MAX_LOAD = 0.7
+
 /** Hash set of de-duplication keys with the time each was first stored. */
 export class DedupIndex {
   readonly #windowMs: number
@@ -64,6 +68,11 @@ export class DedupIndex {
   /** Live and expired entries currently held. */
   get size(): number {
     return this.#size
+  }
+
+  /** Slots allocated (12 bytes each). */
+  get capacity(): number {
+    return this.#seenS.length
   }
 
   #slot(hash: KeyHash): number {
@@ -87,7 +96,7 @@ export class DedupIndex {
 
   /** Records the key as stored at `seenMs` (replacing an expired entry). */
   add(hash: KeyHash, seenMs: number, nowMs: number): void {
-    if ((this.#size + 1) * 2 > this.#seenS.length) this.#rehash(nowMs)
+    if (this.#size + 1 > this.#seenS.length * MAX_LOAD) this.#rehash(nowMs)
     const i = this.#slot(hash)
     if (this.#seenS[i] === 0) this.#size++
     this.#hi[i] = hash.hi
@@ -96,7 +105,7 @@ export class DedupIndex {
     this.#seenS[i] = Math.max(Math.floor(seenMs / 1000), this.#seenS[i] ?? 0, 1)
   }
 
-  /** Drops expired entries and grows when still more than half full. */
+  /** Drops expired entries and grows so that the live ones fill at most half the slots. */
   #rehash(nowMs: number): void {
     const hi = this.#hi
     const lo = this.#lo
@@ -104,7 +113,9 @@ export class DedupIndex {
     let live = 0
     for (let i = 0; i < seen.length; i++) if (this.#live(seen[i] ?? 0, nowMs)) live++
     let capacity = INITIAL_CAPACITY
-    while (capacity < (live + 1) * 4) capacity *= 2
+    // At most half full after a rehash, so the next one is a growth's worth of adds away (and a
+    // table of mostly expired keys shrinks).
+    while (capacity * 0.5 < live + 1) capacity *= 2
     this.#hi = new Uint32Array(capacity)
     this.#lo = new Uint32Array(capacity)
     this.#seenS = new Uint32Array(capacity)

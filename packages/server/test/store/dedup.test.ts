@@ -144,4 +144,15 @@ describe('DedupIndex', () => {
     expect(index.has(hashKey('m29999'), t0 + 1200 * S)).toBe(true)
     expect(index.size).toBeLessThan(45_000)
   })
+
+  it('keeps 200,000 live keys in at most 34 bytes each', () => {
+    const index = new DedupIndex(7 * 86_400_000)
+    const t0 = 1_700_000_000_000
+    for (let i = 0; i < 200_000; i++) index.add(hashKey('d', `i${i}`), t0, t0)
+    expect(index.size).toBe(200_000)
+    expect(index.has(hashKey('d', 'i0'), t0)).toBe(true)
+    expect(index.has(hashKey('d', 'i199999'), t0)).toBe(true)
+    expect(index.has(hashKey('d', 'i200000'), t0)).toBe(false)
+    expect((index.capacity * 12) / index.size).toBeLessThanOrEqual(34)
+  })
 })
