@@ -49,6 +49,14 @@ const extra = (field: keyof typeof EXTRA_STRUCTURE, fallback = NULL) =>
 const time = (ms: string) =>
   `coalesce('"' || strftime(epoch_ms(trunc(${ms})::BIGINT), '%Y-%m-%d %H:%M:%S.%f') || '"', ${NULL})`
 
+/**
+ * `time(ms)`, or `time(usual)` when `ms` is missing or equal to it. The same as
+ * `time(coalesce(ms, usual))`, written so that the usual case reuses a formatting the record already
+ * does: DuckDB computes identical subexpressions once, and formatting is a third of the line's cost.
+ */
+const sameTime = (ms: string, usual: string) =>
+  `CASE WHEN ${ms} IS NULL OR ${ms} = ${usual} THEN ${time(usual)} ELSE ${time(ms)} END`
+
 /** The JSON text of every key, in record order. */
 const VALUES: Record<ExportRecordKey, string> = {
   app: integer('project_id'),
@@ -65,11 +73,11 @@ const VALUES: Record<ExportRecordKey, string> = {
   data_type: `'"event"'`,
   library: extra('library'),
   event_time: time('event_time_ms'),
-  client_event_time: time('coalesce(x.client_event_time_ms, event_time_ms)'),
+  client_event_time: sameTime('x.client_event_time_ms', 'event_time_ms'),
   client_upload_time: time('x.client_upload_time_ms'),
-  server_received_time: time('x.server_received_time_ms'),
+  server_received_time: sameTime('x.server_received_time_ms', 'x.client_upload_time_ms'),
   server_upload_time: time('server_upload_time_ms'),
-  processed_time: time('coalesce(x.processed_time_ms, server_upload_time_ms)'),
+  processed_time: sameTime('x.processed_time_ms', 'server_upload_time_ms'),
   user_creation_time: time('x.user_creation_time_ms'),
   event_properties: stored('event_properties'),
   user_properties: stored('user_properties'),

@@ -169,6 +169,34 @@ describe('GET /api/2/export: the archive', () => {
     if (python !== undefined) expect(python, python.output).toMatchObject({ ok: true })
   })
 
+  it('exports the clock-skew adjustment: event_time moved, client times as the client sent them', async () => {
+    const { app, store, setNow } = await clockedApp()
+    setNow(NINE + 10 * 60_000)
+    const clientNow = NINE + 5 * 60_000
+    const response = await app.handle(
+      postJson('/2/httpapi', {
+        api_key: PROJECT.apiKey,
+        client_upload_time: new Date(clientNow).toISOString(),
+        events: [{ event_type: 'Skewed', user_id: 'user-0001', time: clientNow - 1000 }],
+      }),
+    )
+    expect(response.status).toBe(200)
+    const [entry] = await exportEntries(app, '20240714T09', '20240714T09')
+    expect(entry!.records[0]).toMatchObject({
+      event_time: '2024-07-14 09:09:59.000000',
+      client_event_time: '2024-07-14 09:04:59.000000',
+      client_upload_time: '2024-07-14 09:05:00.000000',
+      server_received_time: '2024-07-14 09:10:00.000000',
+      server_upload_time: '2024-07-14 09:10:00.000000',
+      processed_time: '2024-07-14 09:10:00.000000',
+    })
+    const rows = await store.selectRows(
+      `SELECT ${EVENT_SELECT_LIST} FROM events WHERE project_id = ?`,
+      [PROJECT.id],
+    )
+    expect(entry!.records).toEqual(rows.map((row) => toExportRecord(eventRowFromObject(row))))
+  })
+
   it('exports every record with the 55 keys, equal to what was ingested plus the server fields', async () => {
     const { app, store, setNow } = await clockedApp()
     const received = NINE + 12 * 60_000 + 345
