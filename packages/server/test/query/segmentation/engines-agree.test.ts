@@ -118,10 +118,11 @@ function randomQuery(random: Random): { params: Params; segments: object[]; time
     metric === 'formula' || random() < 0.3
       ? randomEventObject(random, metric === 'formula' || needsValue ? groupsOf() : [])
       : undefined
-  const interval = pick(random, [1, 1, 1, 7, 30, -3600000])
+  const interval = pick(random, [1, 1, 1, 7, 30, -3600000, -300000])
   // The datasets span Jul 1–4: ranges start Jun 30 to Jul 2 and last 1 to 4 days.
   const startDay = 30 + Math.floor(random() * 3)
-  const endDay = startDay + Math.floor(random() * 4)
+  // Five-minute intervals take at most 2 days.
+  const endDay = startDay + Math.floor(random() * (interval === -300000 ? 2 : 4))
   const day = (d: number) => (d <= 30 ? `202406${d}` : `2024070${d - 30}`)
   const rolling = random()
   const params: Params = {
