@@ -40,13 +40,16 @@ export interface SegmentationQuery {
   range: QueryRange
   /** One per `s` parameter; one empty segment (all users) when there is none. */
   segments: readonly Segment[]
-  /** `g`, `g2`: user properties to group every event by. */
+  /**
+   * `g`, `g2`: user properties to group every event by. Amplitude documents `g` with a single
+   * segment; with several, each segment is split by the same groups (labels carry the segment).
+   */
   groupBy: readonly PropertyRef[]
   /** Groups kept per series family, by the ordering of `plan.ts`. @default 100 */
   limit: number
-  /** `rollingWindow`: each point aggregates the trailing N intervals (1 = off). */
+  /** `rollingWindow`: each point aggregates the trailing N intervals. @default 1 (off) */
   rollingWindow: number
-  /** `rollingAverage`: each point is the mean of the trailing N points (1 = off). */
+  /** `rollingAverage`: each point is the mean of the trailing N points. @default 1 (off) */
   rollingAverage: number
 }
 
