@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import type { ServerApp } from '../../src/app.ts'
 import { listen } from '../../src/listen.ts'
 import { appWith, basicAuth, PROJECT } from '../helpers/app-fixture.ts'
 import { RecordingStore } from '../helpers/recording-store.ts'
@@ -72,4 +73,51 @@ describe('GET /api/2/export over a real port', () => {
     expect(store.openReads()).toBe(0)
     expect(store.startedReads()).toBeLessThan(parts)
   })
+
+  it('breaks the connection when a streamed body fails midway, so a short archive never looks complete', async () => {
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += 1
+        if (sent <= 3) controller.enqueue(new Uint8Array(1024).fill(sent))
+        else controller.error(new Error('store failed'))
+      },
+    })
+    const server = await listen(appAnswering(new Response(body)))
+    onTestFinished(() => server.close())
+    // The reset may reach the client before or after the head: either way, never a clean end.
+    const read = fetch(`${server.url}/any`).then((response) => response.arrayBuffer())
+    await expect(read).rejects.toThrow()
+  })
+
+  it('cancels a streamed body when the client goes away', async () => {
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          controller.enqueue(new Uint8Array(64 * 1024))
+        },
+        cancel() {
+          cancelled = true
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    const server = await listen(appAnswering(new Response(body)))
+    onTestFinished(() => server.close())
+    const aborter = new AbortController()
+    const response = await fetch(`${server.url}/any`, { signal: aborter.signal })
+    await response.body!.getReader().read()
+    aborter.abort()
+    await vi.waitFor(() => expect(cancelled).toBe(true), { timeout: 10_000 })
+  })
 })
+
+/** An app that answers every request with `response` (the edge's behaviour alone). */
+function appAnswering(response: Response): ServerApp {
+  return {
+    projects: [],
+    handle: async () => response,
+    close: async () => {},
+  }
+}
