@@ -10,8 +10,9 @@
  *   deletion happened) the project's rows are dropped and rebuilt; then events past the watermark
  *   are folded in as new partial rows (min/max compose, so a key may have several rows).
  * - The query itself reads the rows of its own snapshot plus the events past the watermark (ingested
- *   after the refresh), and a guard fails the statement with `ROLLUP_STALE` when a deletion landed
- *   between the refresh and the query; the caller refreshes and runs it again.
+ *   after the refresh), and a guard fails the statement with `ROLLUP_STALE` when a deletion (or
+ *   another refresh) landed between the refresh and the query; the caller refreshes and runs it
+ *   again.
  * Merged anonymous ids are mapped to their user at query time, so later merges need no rebuild.
  */
 import type { SqlStatement, Store } from '../../store/store.ts'
@@ -72,35 +73,56 @@ export function refreshStatements(projectId: number): SqlStatement[] {
   ]
 }
 
-/** Brings the project's rollup up to date with its events. */
-export async function refreshActivityRollup(store: Store, projectId: number): Promise<void> {
+/** What a refresh left: the rollup covers the `events` events of `seq` up to `maxSeq`. */
+export interface RollupWatermark {
+  maxSeq: number
+  events: number
+}
+
+/** Brings the project's rollup up to date with its events; resolves with its watermark. */
+export async function refreshActivityRollup(
+  store: Store,
+  projectId: number,
+): Promise<RollupWatermark> {
   await store.writeSql(refreshStatements(projectId))
+  const rows = await store.selectRows(
+    `SELECT max_seq, events FROM ${ROLLUP_STATE_TABLE} WHERE project_id = $1`,
+    [projectId],
+  )
+  return { maxSeq: Number(rows[0]?.max_seq ?? -1), events: Number(rows[0]?.events ?? 0) }
 }
 
 /**
- * CTEs (to add after `WITH`) giving `act(user_key, hour_ms, all_min_ms, all_max_ms, active_min_ms,
- * active_max_ms)`: the rollup rows of hours from `fromMs` on (every hour when undefined), and the
- * events ingested after the refresh, with merged ids mapped to their user. `ok` in `rollup_guard`
- * is 1, or the statement fails with `ROLLUP_STALE`.
+ * CTEs (to add after `WITH`) giving `<name>(user_key, hour_ms, all_min_ms, all_max_ms,
+ * active_min_ms, active_max_ms)`: the rollup rows of hours from `fromMs` on (every hour when
+ * undefined), and the events past the watermark (ingested after the refresh; rows of a later
+ * refresh may repeat them, which min and max absorb), with merged ids mapped to their user.
+ * The watermark is bound as constants so the events scans prune by `seq`; the guard fails the
+ * statement with `ROLLUP_STALE` when the state moved since (another refresh: retry) or events under
+ * the watermark were deleted since (a deletion: the rollup still holds the user's rows).
  */
 export function activityCtes(
   params: SqlParams,
   projectId: number,
   name: string,
   fromMs: number | undefined,
+  watermark: RollupWatermark,
 ): string[] {
   const p = params.bind(projectId)
+  const maxSeq = params.bind(watermark.maxSeq)
+  const events = params.bind(watermark.events)
   const from = fromMs === undefined ? 'true' : `hour_ms >= ${params.bind(fromMs)}`
   const fromEvents = fromMs === undefined ? 'true' : `e.event_time_ms >= ${params.bind(fromMs)}`
   return [
-    `${name}_guard AS (SELECT CASE WHEN (SELECT count(*) FROM events WHERE project_id = ${p}
-        AND seq <= ${watermarkSql(p)})
-        = coalesce((SELECT events FROM ${ROLLUP_STATE_TABLE} WHERE project_id = ${p}), 0)
-      THEN 1 ELSE error(${sqlString(ROLLUP_STALE)}) END AS ok)`,
+    `${name}_guard AS (SELECT CASE
+        WHEN (SELECT count(*) FROM events WHERE project_id = ${p} AND seq <= ${maxSeq}) = ${events}
+          AND (SELECT count(*) FROM ${ROLLUP_STATE_TABLE}
+               WHERE project_id = ${p} AND max_seq = ${maxSeq} AND events = ${events}) = 1
+        THEN 1 ELSE error(${sqlString(ROLLUP_STALE)}) END AS ok)`,
     `${name} AS (SELECT coalesce(m.merged_into, r.amplitude_id) AS user_key, r.hour_ms,
         r.all_min_ms, r.all_max_ms, r.active_min_ms, r.active_max_ms
       FROM (SELECT * FROM ${ROLLUP_TABLE} WHERE project_id = ${p} AND ${from}
-            UNION ALL ${partialRowsSql(p, watermarkSql(p), fromEvents)}) r
+            UNION ALL ${partialRowsSql(p, maxSeq, fromEvents)}) r
       LEFT JOIN (SELECT DISTINCT amplitude_id, merged_into FROM users
                  WHERE project_id = ${p} AND merged_into IS NOT NULL) m
         ON r.amplitude_id = m.amplitude_id

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { refreshActivityRollup } from '../../../src/query/retention/activity-rollup.ts'
 import { retentionPlan } from '../../../src/query/retention/plan.ts'
 import { retentionSql } from '../../../src/query/retention/sql.ts'
 import { storeWithEvents } from '../helpers/random-dataset.ts'
@@ -74,10 +75,10 @@ describe('the activity rollup', () => {
     ])
     try {
       const q = query(PARAMS)
-      await sqlAnswer(store, q, NOW)
+      const watermark = await refreshActivityRollup(store, 1)
       await store.deleteUsers(1, [await amplitudeIdOf(store, 'aaaaa')])
       // The statement alone (no refresh before it) sees the deletion and fails rather than count a.
-      const statement = retentionSql(q, retentionPlan(q, NOW), 'rollup')
+      const statement = retentionSql(q, retentionPlan(q, NOW), 'rollup', watermark)
       await expect(store.selectRows(statement.sql, statement.values)).rejects.toThrow(
         /rollup is stale/,
       )

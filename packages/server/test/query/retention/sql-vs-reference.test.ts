@@ -173,3 +173,39 @@ describe('retention from the activity rollup against the reference evaluator', (
     },
   )
 })
+
+describe('retention past 63 days against the reference evaluator', () => {
+  it('gives the same answer when columns reach beyond the 63-day bit sets', async () => {
+    const store = await storeWithEvents(
+      randomEvents(77, { users: 10, events: 150, spanMs: 100 * DAY_MS, eventTypes: ['A', 'B'] }),
+    )
+    try {
+      const nowMs = START + 120 * DAY_MS
+      for (const extra of [
+        {},
+        {
+          rm: 'bracket',
+          rb: [
+            [0, 2],
+            [60, 70],
+          ],
+        },
+        { rm: 'rolling' },
+      ]) {
+        // 70 cohort days: Day 0 … Day 69.
+        const q = query({
+          se: { event_type: '_active' },
+          re: { event_type: 'A' },
+          start: day(0),
+          end: day(69),
+          ...extra,
+        })
+        const expected = await referenceAnswer(store, q, nowMs)
+        expect(expected.series[0]?.combined.length).toBeGreaterThan(2)
+        expect(await sqlAnswer(store, q, nowMs), JSON.stringify(extra)).toEqual(expected)
+      }
+    } finally {
+      await store.close()
+    }
+  })
+})
