@@ -16,7 +16,7 @@ import { readRequestBody } from './body-reader.ts'
 import { COHORT_FILE_PREFIX, type CohortJobOptions } from './cohorts/cohort-jobs.ts'
 import { CohortService } from './cohorts/cohort-service.ts'
 import { ApiError, ConfigError } from './errors.ts'
-import type { ExportOptions } from './export/export-stream.ts'
+import { type ExportOptions, resolveExportOptions } from './export/export-stream.ts'
 import { FaultInjector, type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.ts'
 import { DeletionJobs, type DeletionOptions } from './privacy/deletion-jobs.ts'
 import { type Project, ProjectRegistry } from './projects.ts'
@@ -205,7 +205,7 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
     bodyTimeoutMs: positive(options.bodyTimeoutMs, 'bodyTimeoutMs', 30_000),
     maxUrlLength: positive(options.maxUrlLength, 'maxUrlLength', 8192),
     maxConcurrentUploads: positive(options.maxConcurrentUploads, 'maxConcurrentUploads', 8),
-    exportOptions: options.export ?? {},
+    exportOptions: resolveExportOptions(options.export),
   }
 }
 

@@ -57,11 +57,26 @@ export function exportEntryName(projectId: number, hourMs: number, part: number)
   return `${projectId}/${projectId}_${date}_${new Date(hourMs).getUTCHours()}#${part}.json.gz`
 }
 
+/** `ExportOptions` with every default filled in. */
+export type ResolvedExportOptions = Required<ExportOptions>
+
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || value < 1)
-    throw new ConfigError(`export: ${name} must be a positive integer, got ${value}`)
+    throw new ConfigError(`export.${name} must be a positive integer, got ${value}`)
   return value
+}
+
+/** Fills the defaults and checks every option; throws `ConfigError` naming the bad one. */
+export function resolveExportOptions(options: ExportOptions = {}): ResolvedExportOptions {
+  const gzipLevel = positiveInteger(options.gzipLevel, 'gzipLevel', 1)
+  if (gzipLevel > 9) throw new ConfigError(`export.gzipLevel must be 1 to 9, got ${gzipLevel}`)
+  return {
+    maxEventsPerPart: positiveInteger(options.maxEventsPerPart, 'maxEventsPerPart', 50_000),
+    gzipLevel,
+    readAheadBytes: positiveInteger(options.readAheadBytes, 'readAheadBytes', 4 << 20),
+    forceZip64: options.forceZip64 ?? false,
+  }
 }
 
 /**
@@ -74,10 +89,7 @@ export async function openExport(
   range: ExportRange,
   options: ExportOptions = {},
 ): Promise<ExportArchive | undefined> {
-  const maxEventsPerPart = positiveInteger(options.maxEventsPerPart, 'maxEventsPerPart', 50_000)
-  const gzipLevel = positiveInteger(options.gzipLevel, 'gzipLevel', 1)
-  if (gzipLevel > 9) throw new ConfigError(`export: gzipLevel must be 1 to 9, got ${gzipLevel}`)
-  const readAheadBytes = positiveInteger(options.readAheadBytes, 'readAheadBytes', 4 << 20)
+  const { maxEventsPerPart, gzipLevel, readAheadBytes, forceZip64 } = resolveExportOptions(options)
   const rows = await store.selectRows(
     `SELECT (server_upload_time_ms // ${HOUR_MS}) * ${HOUR_MS} AS hour_ms, count(*) AS n
      FROM events WHERE project_id = ? AND server_upload_time_ms >= ? AND server_upload_time_ms < ?
@@ -94,7 +106,7 @@ export async function openExport(
     new PartReader(store, projectId, gzipLevel, cancelled.signal),
     hours,
     maxEventsPerPart,
-    new ZipWriter({ forceZip64: options.forceZip64 ?? false }),
+    new ZipWriter({ forceZip64 }),
   )
   const body = new ReadableStream<Uint8Array>(
     {

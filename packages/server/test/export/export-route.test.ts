@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
+import { ConfigError } from '../../src/errors.ts'
 import { EVENT_SELECT_LIST, eventRowFromObject } from '../../src/store/event-row.ts'
 import { EXPORT_RECORD_KEYS, toExportRecord } from '../../src/store/export-record.ts'
-import { basicAuth, OTHER_PROJECT, PROJECT, postJson, testApp } from '../helpers/app-fixture.ts'
+import {
+  appWith,
+  basicAuth,
+  OTHER_PROJECT,
+  PROJECT,
+  postJson,
+  testApp,
+} from '../helpers/app-fixture.ts'
+import { RecordingStore } from '../helpers/recording-store.ts'
 import { exportEntries, exportRequest, send } from './export-helpers.ts'
 import { externalChecks, readZip } from './zip-reader.ts'
 
@@ -60,6 +69,16 @@ describe('GET /api/2/export: auth and parameters', () => {
     const response = await app.handle(exportRequest({ start: '20230715T09', end: '20240714T09' }))
     expect(response.status).toBe(200)
     await response.arrayBuffer()
+  })
+
+  it('refuses a bad export option when the app is created, naming it', async () => {
+    const store = await RecordingStore.open()
+    try {
+      expect(() => appWith(store, { export: { maxEventsPerPart: 0 } })).toThrow(ConfigError)
+      expect(() => appWith(store, { export: { gzipLevel: 12 } })).toThrow(/export\.gzipLevel/)
+    } finally {
+      await store.close()
+    }
   })
 
   it("answers 404 with Amplitude's exact text when the range holds no events", async () => {
