@@ -1,16 +1,16 @@
 /**
  * @module `/api/2/revenue/ltv` in DuckDB SQL (the production path), same semantics as
- * `reference.ts`: per segment, each user's first-ever event in the range (`is_first`) gives the
+ * `reference.ts`: per segment, each user's first-ever event in the range (`first-events.ts`) gives the
  * cohort; their revenue events join by user with the local-day offset from that first day; one
  * aggregate per cohort computes every window with FILTER clauses.
  */
 import { NONE_VALUE } from '@ampkit/protocol'
 import type { Store } from '../../store/store.ts'
 import { propertyFirstSql } from '../property-filter.ts'
-import { queryEventsCte } from '../query-event.ts'
 import { CteList, segmentSql } from '../segment.ts'
 import { SqlParams } from '../sql-params.ts'
 import { bucketLabelSql, bucketStartSql, localTimestampSql } from '../time-buckets.ts'
+import { addFirstEventCtes } from '../users/first-events.ts'
 import { LTV_DAYS, type RevenueLtvQuery } from './query.ts'
 import { emptyCohort, type LtvCounts, ltvKey } from './result.ts'
 
@@ -21,15 +21,7 @@ export function revenueLtvSql(query: RevenueLtvQuery): {
   const { range } = query
   const params = new SqlParams()
   const ctes = new CteList()
-  const start = params.bind(range.startMs)
-  const end = params.bind(range.endMs)
-  // The window numbers every user's first event first, then keeps firsts and revenue events.
-  ctes.add('ev', () =>
-    queryEventsCte(params, query.projectId, {
-      where: 'e.is_first OR e.revenue IS NOT NULL',
-      firstEventFlag: true,
-    }),
-  )
+  addFirstEventCtes(ctes, params, query.projectId, range, 'ev')
   const localDay = (ms: string) => `CAST(${localTimestampSql(ms, range.timeZone)} AS DATE)`
   const group =
     query.groupBy === undefined
@@ -45,13 +37,12 @@ export function revenueLtvSql(query: RevenueLtvQuery): {
     return `SELECT ${index} AS seg, ${group} AS grp, ev.user_key,
         ${bucketStartSql('ev.event_time_ms', range.interval, range.timeZone)} AS cohort,
         ${localDay('ev.event_time_ms')} AS day0
-      FROM ev WHERE ev.is_first AND ev.event_time_ms >= ${start} AND ev.event_time_ms < ${end}
-        AND ${inSegment}`
+      FROM ev WHERE ${inSegment}`
   })
   ctes.add('co', () => `co AS (${parts.join('\nUNION ALL\n')})`)
   ctes.add(
     'rv',
-    () => `rv AS (SELECT user_key, ${localDay('event_time_ms')} AS day, revenue FROM ev
+    () => `rv AS (SELECT user_key, ${localDay('event_time_ms')} AS day, revenue FROM ek
       WHERE revenue IS NOT NULL AND user_key IN (SELECT user_key FROM co))`,
   )
   // Each revenue event's window: the first k with d < LTV_DAYS[k] (NULL past the last); windows

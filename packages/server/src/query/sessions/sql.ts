@@ -1,8 +1,7 @@
 /**
  * @module The sessions endpoints in DuckDB SQL (the production path), same semantics as
- * `reference.ts`. Sessions starting in the range are found from their events inside it (a semi-join
- * on (user, session_id)), then measured over all their active events, so a session running past
- * `end` keeps its full length without grouping every session of the project.
+ * `reference.ts`: sessions are grouped from every active event with a session id, and kept when they
+ * start in the range, so a session running past `end` keeps its full length.
  */
 import type { Store } from '../../store/store.ts'
 import { INACTIVE_EVENT_TYPES, queryEventsCte } from '../query-event.ts'
@@ -17,16 +16,19 @@ export function sessionsSql(query: SessionsQuery): { sql: string; values: SqlPar
   const inactive = params.bindList(INACTIVE_EVENT_TYPES)
   const start = params.bind(range.startMs)
   const end = params.bind(range.endMs)
+  // Referenced several times: inlined, each reference reads only its columns (materialized, DuckDB
+  // would copy every column of every active event first; measured several times slower).
   const ev = queryEventsCte(params, query.projectId, {
     where: `e.event_type NOT IN ${inactive}`,
-  })
+  }).replace(/^ev AS \(/, 'ev AS NOT MATERIALIZED (')
   const day = (ms: string) => bucketLabelSql(bucketStartSql(ms, 'day', range.timeZone), 'day')
-  const sessions = `ids AS (SELECT DISTINCT user_key, session_id FROM ev
-      WHERE coalesce(session_id, -1) <> -1 AND event_time_ms >= ${start} AND event_time_ms < ${end}),
-    ss AS (SELECT ev.user_key, ev.session_id, min(ev.event_time_ms) AS start_ms,
-        max(ev.event_time_ms) - min(ev.event_time_ms) AS len
-      FROM ev SEMI JOIN ids ON ev.user_key = ids.user_key AND ev.session_id = ids.session_id
-      GROUP BY ALL HAVING min(ev.event_time_ms) >= ${start} AND min(ev.event_time_ms) < ${end})`
+  // One pass over every sessioned active event: a session's start is its minimum, known only
+  // after all its events are seen, so no time filter can narrow the scan (measured: as fast as the
+  // hand-written GROUP BY on 10 M events, faster than finding the range's sessions first).
+  const sessions = `ss AS (SELECT user_key, session_id, min(event_time_ms) AS start_ms,
+        max(event_time_ms) - min(event_time_ms) AS len
+      FROM ev WHERE coalesce(session_id, -1) <> -1
+      GROUP BY ALL HAVING min(event_time_ms) >= ${start} AND min(event_time_ms) < ${end})`
   let select: string
   if (query.metric === 'length') {
     const { bins, clampLast } = query.bins

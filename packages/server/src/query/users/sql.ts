@@ -1,6 +1,7 @@
 /**
  * @module `/api/2/users` in DuckDB SQL (the production path), same semantics as `reference.ts`: one
- * statement; per segment the counted events (active ones, or each user's first-ever event) in the
+ * statement; per segment the counted events (active ones, or each user's first-ever event, from
+ * `first-events.ts`) in the
  * range, then distinct users per (segment, group, bucket) and per (segment, group) over the range
  * with GROUPING SETS, so the collapsed value is de-duplicated in the same scan.
  */
@@ -11,6 +12,7 @@ import { INACTIVE_EVENT_TYPES, queryEventsCte } from '../query-event.ts'
 import { CteList, segmentSql } from '../segment.ts'
 import { SqlParams } from '../sql-params.ts'
 import { bucketLabelSql, bucketStartSql } from '../time-buckets.ts'
+import { addFirstEventCtes } from './first-events.ts'
 import type { UsersQuery } from './query.ts'
 import { COLLAPSED, countKey, type UserCounts } from './result.ts'
 
@@ -20,17 +22,20 @@ export function usersSql(query: UsersQuery): { sql: string; values: SqlParams['v
   const params = new SqlParams()
   const ctes = new CteList()
   const isNew = query.mode === 'new'
-  const start = params.bind(range.startMs)
-  const end = params.bind(range.endMs)
-  ctes.add('ev', () =>
-    queryEventsCte(params, query.projectId, {
-      where: `e.event_time_ms >= ${start} AND e.event_time_ms < ${end}`,
-      firstEventFlag: isNew,
-    }),
-  )
-  const counted = isNew
-    ? 'ev.is_first'
-    : `ev.event_type NOT IN ${params.bindList(INACTIVE_EVENT_TYPES)}`
+  let counted: string
+  if (isNew) {
+    addFirstEventCtes(ctes, params, query.projectId, range, 'ev')
+    counted = 'true'
+  } else {
+    const start = params.bind(range.startMs)
+    const end = params.bind(range.endMs)
+    ctes.add('ev', () =>
+      queryEventsCte(params, query.projectId, {
+        where: `e.event_time_ms >= ${start} AND e.event_time_ms < ${end}`,
+      }),
+    )
+    counted = `ev.event_type NOT IN ${params.bindList(INACTIVE_EVENT_TYPES)}`
+  }
   const group =
     query.groupBy === undefined
       ? 'NULL::VARCHAR'
