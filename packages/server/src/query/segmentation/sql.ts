@@ -169,6 +169,8 @@ export function segmentationSql(
 
   const hasValues = plan.events.some((e) => e.valueProperty !== undefined)
   const value = numericSql('vtxt')
+  // Without a value property the sums are constants, not aggregates carried through every stage.
+  const valueSums = hasValues ? 'sum(s) AS s, sum(n) AS n' : 'NULL::DOUBLE AS s, 0::BIGINT AS n'
   const series = `seg, evi${keyList}`
   const histogram = query.metric === 'histogram'
   const bin = histogram ? `least(c, ${HISTOGRAM_BINS}) - 1` : '0'
@@ -177,8 +179,7 @@ export function segmentationSql(
   ctes.add(
     'ub',
     () => `ub AS MATERIALIZED (SELECT ${series}, idx, user_key${plan.extended ? ', inr' : ''},
-      count(*) AS c, ${hasValues ? `sum(${value})` : 'NULL::DOUBLE'} AS s,
-      ${hasValues ? `count(${value})` : '0'} AS n
+      count(*) AS c${hasValues ? `, sum(${value}) AS s, count(${value}) AS n` : ''}
       FROM m GROUP BY ${series}, idx, user_key${plan.extended ? ', inr' : ''})`,
   )
   const rangeOnly = plan.extended ? 'WHERE inr' : ''
@@ -186,50 +187,53 @@ export function segmentationSql(
     // Frequency bins need each user's count over the range.
     ctes.add(
       'cu',
-      () => `cu AS (SELECT ${series}, user_key, sum(c) AS c, sum(s) AS s, sum(n) AS n FROM ub
+      () => `cu AS (SELECT ${series}, user_key, sum(c) AS c, ${valueSums} FROM ub
         ${rangeOnly} GROUP BY ${series}, user_key)`,
     )
     ctes.add(
       'ca',
-      () => `ca AS (SELECT ${series}, ${bin} AS bin, count(*) AS u, sum(c) AS t, sum(s) AS s,
-        sum(n) AS n FROM cu GROUP BY ${series}${binGroup})`,
+      () => `ca AS (SELECT ${series}, ${bin} AS bin, count(*) AS u, sum(c) AS t, ${valueSums}
+        FROM cu GROUP BY ${series}${binGroup})`,
     )
   } else {
     // Distinct users straight from `ub` (measured faster than regrouping per user first).
     ctes.add(
       'ca',
       () => `ca AS (SELECT ${series}, 0 AS bin, count(DISTINCT user_key) AS u, sum(c) AS t,
-        sum(s) AS s, sum(n) AS n FROM ub ${rangeOnly} GROUP BY ${series})`,
+        ${valueSums} FROM ub ${rangeOnly} GROUP BY ${series})`,
     )
   }
-  ctes.add(
-    'grp',
-    () => `grp AS (SELECT ${series}, sum(u) AS u, sum(t) AS t, coalesce(sum(s), 0) AS s
-      FROM ca GROUP BY ${series})`,
-  )
-  const limit = params.bind(query.limit)
-  const active = `SELECT ${series} FROM grp WHERE evi < 0`
-  if (query.metric === 'formula') {
-    const keys = keyNames.join(', ')
-    // Formulas rank a group by its unique users summed over the formulas' events.
-    const order = `sum(u) DESC${keyList}`
+  // Ranking only matters with group keys; without, each (segment, event) is one series.
+  if (plan.keyCount > 0) {
     ctes.add(
-      'kept',
-      () => `kept AS (SELECT ${series} FROM grp SEMI JOIN (SELECT seg${keyList} FROM (
-          SELECT seg${keyList}, row_number() OVER (PARTITION BY seg ORDER BY ${order}) AS r
-          FROM grp WHERE evi >= 0 GROUP BY seg${keyList}) WHERE r <= ${limit}) USING (seg${keys === '' ? '' : `, ${keys}`})
-        WHERE evi >= 0
-        UNION ALL ${active})`,
+      'grp',
+      () => `grp AS (SELECT ${series}, sum(u) AS u, sum(t) AS t, coalesce(sum(s), 0) AS s
+        FROM ca GROUP BY ${series})`,
     )
-  } else {
-    const rank = { users: 'u', events: 't', sum: 's' }[rankByOf(query)]
-    ctes.add(
-      'kept',
-      () => `kept AS (SELECT ${series} FROM (SELECT ${series}, row_number() OVER (
-          PARTITION BY seg, evi ORDER BY ${rank} DESC${keyList}) AS r FROM grp WHERE evi >= 0)
-        WHERE r <= ${limit}
-        UNION ALL ${active})`,
-    )
+    const limit = params.bind(query.limit)
+    const active = `SELECT ${series} FROM grp WHERE evi < 0`
+    if (query.metric === 'formula') {
+      const keys = keyNames.join(', ')
+      // Formulas rank a group by its unique users summed over the formulas' events.
+      const order = `sum(u) DESC${keyList}`
+      ctes.add(
+        'kept',
+        () => `kept AS (SELECT ${series} FROM grp SEMI JOIN (SELECT seg${keyList} FROM (
+            SELECT seg${keyList}, row_number() OVER (PARTITION BY seg ORDER BY ${order}) AS r
+            FROM grp WHERE evi >= 0 GROUP BY seg${keyList}) WHERE r <= ${limit}) USING (seg${keys === '' ? '' : `, ${keys}`})
+          WHERE evi >= 0
+          UNION ALL ${active})`,
+      )
+    } else {
+      const rank = { users: 'u', events: 't', sum: 's' }[rankByOf(query)]
+      ctes.add(
+        'kept',
+        () => `kept AS (SELECT ${series} FROM (SELECT ${series}, row_number() OVER (
+            PARTITION BY seg, evi ORDER BY ${rank} DESC${keyList}) AS r FROM grp WHERE evi >= 0)
+          WHERE r <= ${limit}
+          UNION ALL ${active})`,
+      )
+    }
   }
   // Without group keys every series is kept (one per segment and event): no join needed.
   const keptOnly = (relation: string) =>
@@ -240,15 +244,15 @@ export function segmentationSql(
   if (plan.window > 1) {
     ctes.add(
       'bu',
-      () => `bu AS (SELECT ${series}, oidx AS idx, user_key, sum(c) AS c, sum(s) AS s,
-        sum(n) AS n FROM (SELECT *, unnest(range(idx, idx + ${plan.window})) AS oidx FROM ${keptRows})
+      () => `bu AS (SELECT ${series}, oidx AS idx, user_key, sum(c) AS c, ${valueSums}
+        FROM (SELECT *, unnest(range(idx, idx + ${plan.window})) AS oidx FROM ${keptRows})
         WHERE oidx >= ${plan.firstOutputIndex} AND oidx < ${plan.buckets.length}
         GROUP BY ${series}, oidx, user_key)`,
     )
   } else if (plan.extended) {
     ctes.add(
       'bu',
-      () => `bu AS (SELECT ${series}, idx, user_key, sum(c) AS c, sum(s) AS s, sum(n) AS n
+      () => `bu AS (SELECT ${series}, idx, user_key, sum(c) AS c, ${valueSums}
         FROM ${keptRows} GROUP BY ${series}, idx, user_key)`,
     )
   } else {
@@ -256,8 +260,8 @@ export function segmentationSql(
   }
   ctes.add(
     'ba',
-    () => `ba AS (SELECT ${series}, idx, ${bin} AS bin, count(*) AS u, sum(c) AS t, sum(s) AS s,
-      sum(n) AS n FROM bu GROUP BY ${series}, idx${binGroup})`,
+    () => `ba AS (SELECT ${series}, idx, ${bin} AS bin, count(*) AS u, sum(c) AS t, ${valueSums}
+      FROM bu GROUP BY ${series}, idx${binGroup})`,
   )
   const sql = `${ctes.toSql()}
     SELECT 'c' AS kind, ${series}, NULL::BIGINT AS idx, bin, u, t, s, n
