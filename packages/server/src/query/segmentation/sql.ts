@@ -15,12 +15,13 @@
  * 5. `bu`/`ba`: per-interval aggregates of the kept groups; a rolling window spreads each user row
  *    over the N intervals it falls in, then re-counts users per interval.
  *
- * Measured on the 10M-event bench store (`bench/lib/generate-events.ts`), daily uniques of `Open App`
- * (31% of the events) over 30 days, CPU time of the statement on a busy 2-core machine: the
- * hand-written `count(DISTINCT amplitude_id) … GROUP BY day` 140–170 ms, this statement 190–290 ms
- * (it also computes the range's de-duplicated users); the `user_key` merge join is about 10% of it.
- * Slower variants tried: GROUPING SETS over the event rows, two `count(DISTINCT)` over the event
- * rows, regrouping per user before counting the range's users.
+ * Measured on the 10M-event bench store (`bench/lib/generate-events.ts`), daily uniques over 30 days
+ * through the route, CPU time on a busy 2-core machine (load ~16), against the hand-written
+ * `count(DISTINCT amplitude_id) … GROUP BY day`: `Search` (5% of events) 110 ms vs 50 ms; `Open App`
+ * (31%) 270 ms vs 150 ms. The extra is the range's de-duplicated users (`ca`, which the hand query
+ * does not compute) and the `user_key` merge join (~15 ms; a `user_key` column maintained at ingest
+ * and on merges would remove it). Slower variants tried: GROUPING SETS over the event or user rows,
+ * two `count(DISTINCT)` over the event rows, regrouping per user before counting the range's users.
  */
 import { NONE_VALUE } from '@ampkit/protocol'
 import type { SqlValue, Store } from '../../store/store.ts'
