@@ -78,6 +78,8 @@ interface Build {
   unit: (msExpr: string) => string
   /** The rollup's watermark (rollup source only). */
   watermark: RollupWatermark | undefined
+  /** Set once `act` is among the CTEs (its placeholders must be bound once). */
+  activityAdded?: boolean
 }
 
 /** The cohort buckets' completed days as `cp(cohort, done)`. */
@@ -86,8 +88,8 @@ function addCompleteness({ plan, ctes }: Build): void {
   ctes.add('cp', () => `cp AS (SELECT * FROM (VALUES ${done.join(', ')}) v(cohort, done))`)
 }
 
-/** `sa` (anchors) and `rt` (return units) from the events table: every query shape. */
-function addEventSources(build: Build): void {
+/** `sa` (anchors) from the events table: every query shape. */
+function addEventStarts(build: Build): void {
   const { query, params, ctes, startMs, endMs, unit } = build
   const { range } = query
   const tz = range.timeZone
@@ -139,6 +141,11 @@ function addEventSources(build: Build): void {
             FROM (${perSegment.join('\nUNION ALL\n')}) GROUP BY seg, user_key, cohort) s
       JOIN cp ON cp.cohort = s.cohort)`,
   )
+}
+
+/** `rt` (return units) from the events table: every return event. */
+function addEventReturns(build: Build): void {
+  const { query, params, ctes, startMs, unit } = build
   const returnEnd =
     build.returnEndMs === undefined ? '' : ` AND e.event_time_ms < ${build.returnEndMs()}`
   ctes.add('ev_r', () =>
@@ -162,20 +169,18 @@ function rollupColumn(eventType: string): 'all' | 'active' {
   return eventType === '_active' ? 'active' : 'all'
 }
 
-/**
- * True when the rollup can answer: `_all`/`_active`/`_new` start and `_all`/`_active` return events
- * without filters, no segment condition, no group-by, and a time zone whose offsets over the query
- * are whole hours (UTC hours then cut local days and hours exactly).
- */
-export function rollupAnswers(query: RetentionQuery, plan: RetentionPlan, nowMs: number): boolean {
-  const { startEvent, returnEvent, range } = query
-  if (!['_all', '_active', '_new'].includes(startEvent.eventType) || startEvent.filters.length > 0)
-    return false
-  if (!['_all', '_active'].includes(returnEvent.eventType) || returnEvent.filters.length > 0)
-    return false
-  if (query.segments.length !== 1 || (query.segments[0]?.conditions.length ?? 1) > 0) return false
-  if (query.groupBy !== undefined || range.interval === 'hour' || range.interval === 'minute5')
-    return false
+/** Where a statement reads anchors (`starts`) and returns (`returns`) from. */
+export interface RetentionSources {
+  starts: RetentionSource
+  returns: RetentionSource
+}
+
+/** Both sides from the events table. */
+export const EVENT_SOURCES: RetentionSources = { starts: 'events', returns: 'events' }
+
+/** True when every offset of `timeZone` over the query is a whole number of hours. */
+function wholeHourOffsets(query: RetentionQuery, plan: RetentionPlan, nowMs: number): boolean {
+  const { range } = query
   if (range.timeZone === 'UTC') return true
   const lastMs = Math.max(range.endMs, Math.min(nowMs, range.endMs + plan.dayLimit * plan.periodMs))
   const stepMs = Math.max(DAY_MS, Math.ceil((lastMs - range.startMs) / 2000))
@@ -185,15 +190,48 @@ export function rollupAnswers(query: RetentionQuery, plan: RetentionPlan, nowMs:
   return true
 }
 
-/** `sa` and `rt` from the activity rollup (see `rollupAnswers` for when). */
-function addRollupSources(build: Build): void {
+/**
+ * Which side the activity rollup can answer. Anchors: `_all`/`_active`/`_new` start events without
+ * filters, no segment condition, no group-by. Returns: `_all`/`_active` return events without
+ * filters. Either only when the zone's offsets over the query are whole hours (UTC hours then cut
+ * local days and hours exactly).
+ */
+export function retentionSources(
+  query: RetentionQuery,
+  plan: RetentionPlan,
+  nowMs: number,
+): RetentionSources {
+  const { startEvent, returnEvent } = query
+  if (!wholeHourOffsets(query, plan, nowMs)) return EVENT_SOURCES
+  const starts =
+    ['_all', '_active', '_new'].includes(startEvent.eventType) &&
+    startEvent.filters.length === 0 &&
+    query.segments.length === 1 &&
+    query.segments[0]?.conditions.length === 0 &&
+    query.groupBy === undefined
+  const returns =
+    ['_all', '_active'].includes(returnEvent.eventType) && returnEvent.filters.length === 0
+  return { starts: starts ? 'rollup' : 'events', returns: returns ? 'rollup' : 'events' }
+}
+
+/** The rollup relation `act` (hours from the range start on), added once. */
+function addActivity(build: Build): RollupWatermark {
+  const { query, params, ctes } = build
+  const watermark = build.watermark
+  if (watermark === undefined) throw new Error('retention: the rollup source needs a watermark')
+  if (build.activityAdded === true) return watermark
+  build.activityAdded = true
+  for (const cte of activityCtes(params, query.projectId, 'act', query.range.startMs, watermark))
+    ctes.add(cte.slice(0, cte.indexOf(' ')), () => cte)
+  return watermark
+}
+
+/** `sa` from the activity rollup (see `retentionSources` for when). */
+function addRollupStarts(build: Build): void {
   const { query, params, ctes, startMs, endMs, unit } = build
   const { range } = query
   const tz = range.timeZone
-  const watermark = build.watermark
-  if (watermark === undefined) throw new Error('retention: the rollup source needs a watermark')
-  for (const cte of activityCtes(params, query.projectId, 'act', query.range.startMs, watermark))
-    ctes.add(cte.slice(0, cte.indexOf(' ')), () => cte)
+  const watermark = addActivity(build)
   const bucket = (ms: string) => `epoch_ms(${bucketStartSql(ms, range.interval, tz)})`
   let anchors: string
   if (query.startEvent.eventType === '_new') {
@@ -216,6 +254,12 @@ function addRollupSources(build: Build): void {
         ${unit('s.anchor_ms')} AS anchor_unit
       FROM (${anchors}) s JOIN cp ON cp.cohort = s.cohort)`,
   )
+}
+
+/** `rt` from the activity rollup (see `retentionSources` for when). */
+function addRollupReturns(build: Build): void {
+  const { query, ctes, unit } = build
+  addActivity(build)
   const last = `${rollupColumn(query.returnEvent.eventType)}_max_ms`
   const returnEnd = build.returnEndMs === undefined ? '' : ` AND hour_ms < ${build.returnEndMs()}`
   ctes.add(
@@ -232,7 +276,7 @@ function addRollupSources(build: Build): void {
 export function retentionSql(
   query: RetentionQuery,
   plan: RetentionPlan,
-  source: RetentionSource = 'events',
+  sources: RetentionSources = EVENT_SOURCES,
   watermark?: RollupWatermark,
 ): RetentionStatement {
   const { range, mode } = query
@@ -257,9 +301,11 @@ export function retentionSql(
     unit: (ms: string) => `(${wallSql(ms, tz)} // ${F}) * ${F}`,
     watermark,
   }
-  if (source === 'rollup') addRollupSources(build)
-  else addEventSources(build)
-  const grouped = query.groupBy !== undefined && source === 'events'
+  if (sources.starts === 'rollup') addRollupStarts(build)
+  else addEventStarts(build)
+  if (sources.returns === 'rollup') addRollupReturns(build)
+  else addEventReturns(build)
+  const grouped = query.groupBy !== undefined
   const g = grouped ? 'grp, ' : ''
   const dayCap = Number.isFinite(plan.dayLimit)
     ? ` AND (rt.unit - sa.anchor_unit) // ${P} < ${plan.dayLimit}`
@@ -451,15 +497,17 @@ export async function sqlRetention(
   plan: RetentionPlan,
   options: SqlRetentionOptions = {},
 ): Promise<SeriesCounts[]> {
-  const rollup =
-    (options.useRollup ?? true) && rollupAnswers(query, plan, options.nowMs ?? Date.now())
-  if (!rollup) {
-    const statement = retentionSql(query, plan, 'events')
+  const sources =
+    (options.useRollup ?? true)
+      ? retentionSources(query, plan, options.nowMs ?? Date.now())
+      : EVENT_SOURCES
+  if (sources.starts === 'events' && sources.returns === 'events') {
+    const statement = retentionSql(query, plan, sources)
     return countsOf(query, plan, await store.selectRows(statement.sql, statement.values))
   }
   for (let attempt = 1; ; attempt++) {
     const watermark = await refreshActivityRollup(store, query.projectId)
-    const statement = retentionSql(query, plan, 'rollup', watermark)
+    const statement = retentionSql(query, plan, sources, watermark)
     try {
       return countsOf(query, plan, await store.selectRows(statement.sql, statement.values))
     } catch (error) {

@@ -78,7 +78,12 @@ describe('the activity rollup', () => {
       const watermark = await refreshActivityRollup(store, 1)
       await store.deleteUsers(1, [await amplitudeIdOf(store, 'aaaaa')])
       // The statement alone (no refresh before it) sees the deletion and fails rather than count a.
-      const statement = retentionSql(q, retentionPlan(q, NOW), 'rollup', watermark)
+      const statement = retentionSql(
+        q,
+        retentionPlan(q, NOW),
+        { starts: 'rollup', returns: 'rollup' },
+        watermark,
+      )
       await expect(store.selectRows(statement.sql, statement.values)).rejects.toThrow(
         /rollup is stale/,
       )

@@ -1,7 +1,7 @@
 import type { WireEvent } from '@ampkit/protocol'
 import { describe, expect, it } from 'vitest'
 import { retentionPlan } from '../../../src/query/retention/plan.ts'
-import { rollupAnswers } from '../../../src/query/retention/sql.ts'
+import { retentionSources } from '../../../src/query/retention/sql.ts'
 import { pick, randomEvents, seededRandom, storeWithEvents } from '../helpers/random-dataset.ts'
 import { query, referenceAnswer, sqlAnswer } from './helpers.ts'
 
@@ -122,7 +122,8 @@ describe('retention SQL against the reference evaluator', () => {
             const expected = await referenceAnswer(store, q, nowMs)
             const what = JSON.stringify({ projectId, params, timeZone, nowMs })
             expect(await sqlAnswer(store, q, nowMs, false), what).toEqual(expected)
-            if (rollupAnswers(q, retentionPlan(q, nowMs), nowMs))
+            const sources = retentionSources(q, retentionPlan(q, nowMs), nowMs)
+            if (sources.starts === 'rollup' || sources.returns === 'rollup')
               expect(await sqlAnswer(store, q, nowMs), `${what} (rollup)`).toEqual(expected)
           }
         }
@@ -161,7 +162,10 @@ describe('retention from the activity rollup against the reference evaluator', (
             },
             timeZone,
           )
-          expect(rollupAnswers(q, retentionPlan(q, nowMs), nowMs)).toBe(true)
+          expect(retentionSources(q, retentionPlan(q, nowMs), nowMs)).toEqual({
+            starts: 'rollup',
+            returns: 'rollup',
+          })
           const what = JSON.stringify({ seed, params, timeZone, nowMs })
           expect(await sqlAnswer(store, q, nowMs), what).toEqual(
             await referenceAnswer(store, q, nowMs),
