@@ -4,7 +4,9 @@
  * robust reading): the users counted are those active in `[start, end]` (≥ 1 active event, project
  * time zone), each under the property's value on their *most recent* active event of the range (by
  * time, then append order): its first value, or `(none)`. So a user counts once, under the value
- * they have now (as of the range's end), not under every value they had.
+ * they have now (as of the range's end), not under every value they had. Several `p` (repeatable
+ * per one source, unconfirmed) give one series per property over one shared x-axis: the union of
+ * their values.
  */
 import { NONE_VALUE } from '@ampkit/protocol'
 import type { Store } from '../../store/store.ts'
@@ -14,11 +16,13 @@ import { groupLabel, propertyFirstSql } from '../property-filter.ts'
 import { INACTIVE_EVENT_TYPES, type QueryEvent, queryEventsCte } from '../query-event.ts'
 import { SqlParams } from '../sql-params.ts'
 
+/** Most `p` in one query. */
+export const MAX_COMPOSITION_PROPERTIES = 10
+
 export interface CompositionQuery {
   projectId: number
-  /** `p`, as written (the series label). */
-  propertyName: string
-  property: PropertyRef
+  /** Each `p`: its name as written (the series label) and what it reads. */
+  properties: readonly { name: string; ref: PropertyRef }[]
   range: QueryRange
   /** Values kept, most users first. @default 100 */
   limit: number
@@ -31,20 +35,21 @@ export function compositionQueryOf(
 ): CompositionQuery {
   const names = url.searchParams.getAll('p').filter((p) => p !== '')
   if (names.length === 0) throw queryError('Missing required parameter: p')
-  // `p` is repeatable per one source [unconfirmed]; the answer's shape has one x-axis, so one property.
-  if (names.length > 1) throw queryError('Invalid parameter p: one property per query')
-  const name = names[0] as string
+  if (names.length > MAX_COMPOSITION_PROPERTIES)
+    throw queryError(`Invalid parameter p: at most ${MAX_COMPOSITION_PROPERTIES} properties`)
   return {
     projectId: project.id,
-    propertyName: name,
-    property: propertyRefOf('user', name, 'Invalid parameter p'),
+    properties: names.map((name) => ({
+      name,
+      ref: propertyRefOf('user', name, 'Invalid parameter p'),
+    })),
     // Composition is one figure over the range; `i` is not read.
     range: rangeParams(url, { timeZone: project.timeZone, intervalParam: '_composition_i' }),
     limit: limitParam(url),
   }
 }
 
-/** Users per value. */
+/** `"<property index>|<value>"` → users. */
 export type CompositionCounts = Map<string, number>
 
 export function referenceComposition(
@@ -65,8 +70,10 @@ export function referenceComposition(
   }
   const counts: CompositionCounts = new Map()
   for (const event of latest.values()) {
-    const value = groupLabel(query.property, event)
-    counts.set(value, (counts.get(value) ?? 0) + 1)
+    query.properties.forEach(({ ref }, index) => {
+      const key = `${index}|${groupLabel(ref, event)}`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    })
   }
   return counts
 }
@@ -81,25 +88,41 @@ export async function sqlComposition(
       AND e.event_time_ms < ${params.bind(query.range.endMs)}
       AND e.event_type NOT IN ${params.bindList(INACTIVE_EVENT_TYPES)}`,
   })
-  const value = `coalesce(${propertyFirstSql(query.property, 'ev')}, ${params.bind(NONE_VALUE)})`
-  const sql = `WITH ${ev}
-    SELECT v, count(*) AS n FROM (
-      SELECT user_key, arg_max(${value}, [event_time_ms, seq]) AS v FROM ev GROUP BY user_key)
-    GROUP BY v`
+  const none = params.bind(NONE_VALUE)
+  const latest = query.properties.map(
+    ({ ref }, index) =>
+      `arg_max(coalesce(${propertyFirstSql(ref, 'ev')}, ${none}), [event_time_ms, seq]) AS v${index}`,
+  )
+  const perProperty = query.properties.map(
+    (_, index) => `SELECT ${index} AS k, v${index} AS v, count(*) AS n FROM u GROUP BY v${index}`,
+  )
+  const sql = `WITH ${ev}, u AS (SELECT user_key, ${latest.join(', ')} FROM ev GROUP BY user_key)
+    ${perProperty.join('\nUNION ALL\n')}`
   const counts: CompositionCounts = new Map()
   for (const row of await store.selectRows(sql, params.values))
-    counts.set(String(row.v), Number(row.n))
+    counts.set(`${Number(row.k)}|${String(row.v)}`, Number(row.n))
   return counts
 }
 
-/** `data`: one series of users per value, values as x-values (most users first, cut to `limit`). */
+/**
+ * `data`: one series per property, users per value; the x-values are the values of every property,
+ * most users (over all series) first, ties by value, cut to `limit`.
+ */
 export function compositionData(query: CompositionQuery, counts: CompositionCounts) {
-  const values = [...counts]
+  const totals = new Map<string, number>()
+  for (const [key, n] of counts) {
+    const value = key.slice(key.indexOf('|') + 1)
+    totals.set(value, (totals.get(value) ?? 0) + n)
+  }
+  const xValues = [...totals]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, query.limit)
+    .map(([value]) => value)
   return {
-    series: [values.map(([, n]) => n)],
-    seriesLabels: [query.propertyName],
-    xValues: values.map(([value]) => value),
+    series: query.properties.map((_, index) =>
+      xValues.map((value) => counts.get(`${index}|${value}`) ?? 0),
+    ),
+    seriesLabels: query.properties.map(({ name }) => name),
+    xValues,
   }
 }

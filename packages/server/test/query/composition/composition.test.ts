@@ -61,9 +61,32 @@ describe('/api/2/composition', () => {
     ).toEqual(['2.0'])
   })
 
-  it('refuses a missing, repeated or unknown property with a 400', () => {
+  it('gives one series per repeated p over the union of their values', async () => {
+    store = await storeWithEvents([
+      ev('a', 'Play', T0 + H, { app_version: '2.0', platform: 'iOS' }),
+      ev('b', 'Play', T0 + 2 * H, { app_version: '2.0', platform: 'Web' }),
+      ev('c', 'Play', T0 + 3 * H, { platform: 'iOS' }),
+    ])
+    const q = query('start=20240701&end=20240701&p=version&p=platform')
+    const sql = await sqlComposition(store, q)
+    expect(Object.fromEntries(sql)).toEqual(
+      Object.fromEntries(referenceComposition(q, await loadQueryEvents(store, 1))),
+    )
+    // version: 2.0 → a, b; (none) → c. platform: iOS → a, c; Web → b.
+    // Totals over both: 2.0 = 2, iOS = 2, (none) = 1, Web = 1 (ties by value).
+    expect(compositionData(q, sql)).toEqual({
+      series: [
+        [2, 0, 1, 0],
+        [0, 2, 0, 1],
+      ],
+      seriesLabels: ['version', 'platform'],
+      xValues: ['2.0', 'iOS', '(none)', 'Web'],
+    })
+  })
+
+  it('refuses a missing or unknown property with a 400', () => {
     expect(() => query('start=20240701&end=20240701')).toThrow(/parameter: p/)
-    expect(() => query('start=20240701&end=20240701&p=country&p=city')).toThrow(ApiError)
+    expect(() => query(`start=20240701&end=20240701${'&p=country'.repeat(11)}`)).toThrow(ApiError)
     expect(() => query('start=20240701&end=20240701&p=plan')).toThrow(/gp:/)
     expect(() => query('start=20240701&p=country')).toThrow(/end/)
   })
@@ -77,7 +100,9 @@ describe('/api/2/composition', () => {
     )
     for (const seed of seeds) {
       const random = seededRandom(seed * 31)
-      const p = pick(random, ['country', 'platform', 'gp:plan', 'gp:age', 'version'])
+      const names = ['country', 'platform', 'gp:plan', 'gp:age', 'version']
+      const p =
+        random() < 0.3 ? `${pick(random, names)}&p=${pick(random, names)}` : pick(random, names)
       const zone = pick(random, ['UTC', 'Pacific/Auckland'])
       const q = {
         ...query(`start=20240701&end=${pick(random, ['20240701', '20240703'])}&p=${p}`, zone),
