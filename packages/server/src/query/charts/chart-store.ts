@@ -50,17 +50,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
+/**
+ * A parameter's values as sent: a string, number or boolean as its text; an object (an event
+ * object) as its JSON text; an array as repeated keys (funnels' `e`, several `s`), each element read
+ * the same way — except that `s` is itself a JSON array, so an `s` array holding condition objects
+ * is one segment.
+ */
 function paramValue(value: unknown, key: string): string | string[] {
-  const one = (v: unknown) => {
+  const one = (v: unknown): string => {
     if (typeof v === 'string') return v
     if (typeof v === 'number' || typeof v === 'boolean') return String(v)
-    // A JSON parameter (`e`, `s`) given as an object is sent as its JSON text, as clients do.
     if (v !== null && typeof v === 'object') return JSON.stringify(v)
-    throw queryError(`Invalid chart: params.${key} must be a string, number or array of them`)
+    throw queryError(`Invalid chart: params.${key} must hold strings, numbers or JSON values`)
   }
-  return Array.isArray(value) && value.every((v) => typeof v !== 'object' || v === null)
-    ? value.map(one)
-    : one(value)
+  if (!Array.isArray(value)) return one(value)
+  if (key === 's' && value.some(isObject)) return JSON.stringify(value)
+  return value.map(one)
 }
 
 /** Checks a `POST /api/3/chart/ampkit` body: `{name, endpoint, params}`. */

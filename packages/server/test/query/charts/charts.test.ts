@@ -77,6 +77,34 @@ describe('saved charts', () => {
     expect(data.xValues).toEqual(['2024-07-01', '2024-07-02'])
   })
 
+  it('sends an s array of conditions as one segment and other arrays as repeated keys', async () => {
+    const app = await appWithEvents()
+    const germany = [{ prop: 'country', op: 'is', values: ['Germany'] }]
+    const one = await savedId(app, {
+      name: 'Germany',
+      endpoint: '/api/2/users',
+      params: { start: '20240701', end: '20240702', s: germany },
+    })
+    // Germany: a's event on 07-01 only
+    const data = (await json(await get(app, `/api/3/chart/${one}/query`))).data as {
+      series: number[][]
+    }
+    expect(data.series).toEqual([[1, 0]])
+    const two = await savedId(app, {
+      name: 'Two segments',
+      endpoint: '/api/2/users',
+      params: { start: '20240701', end: '20240702', s: [[], germany] },
+    })
+    const both = (await json(await get(app, `/api/3/chart/${two}/query`))).data as {
+      series: number[][]
+    }
+    // all users: a, b on 07-01, a on 07-02; Germany as above
+    expect(both.series).toEqual([
+      [2, 1],
+      [1, 0],
+    ])
+  })
+
   it('renders a time-series chart as CSV: a header of x-values, a row per series', async () => {
     const app = await appWithEvents()
     const id = await savedId(app, {
