@@ -6,7 +6,8 @@
  * - funnels (an array of series with `events`): `Series,<step 1>,<step 2>,…`, then per series its
  *   label and the users reaching each step (`cumulativeRaw`);
  * - retention and revenue LTV (`series` of `{dates, values}`): `Series,Date,<columns>`, then one row
- *   per series and date: retention cells' counts (`Day 0`, `Day 1`, …), LTV rows' keys;
+ *   per series and date: retention cells' counts (`Users` = the cohort size, then `Day 0`, `Day 1`,
+ *   …), LTV rows' keys;
  * - the events list (an array of objects): the objects' keys, then one row per entry.
  * Fields holding a comma, a quote or a line break are quoted, quotes doubled (RFC 4180), lines end
  * in CRLF.
@@ -84,8 +85,8 @@ function datedCsv(
   series: readonly { dates: unknown[]; values: Record<string, unknown> }[],
   labels: readonly unknown[],
 ): string {
-  // Columns: retention cells by index (`Day N`, as many as the longest row), LTV rows by key
-  // (the first row's order).
+  // Columns: retention cells by index (as many as the longest row), LTV rows by key (the first
+  // row's order).
   let days = 0
   let keys: string[] | undefined
   for (const s of series)
@@ -94,7 +95,10 @@ function datedCsv(
       if (Array.isArray(cell)) days = Math.max(days, cell.length)
       else if (isObject(cell)) keys ??= Object.keys(cell)
     }
-  const columns = keys ?? Array.from({ length: days }, (_, n) => `Day ${n}`)
+  // A retention row's element 0 is the cohort size, element N + 1 its column N (a day, or the Nth
+  // bracket of a bracket query).
+  const columns =
+    keys ?? Array.from({ length: days }, (_, n) => (n === 0 ? 'Users' : `Day ${n - 1}`))
   let out = line(['Series', 'Date', ...columns])
   series.forEach((s, k) => {
     for (const date of s.dates) {

@@ -121,6 +121,28 @@ describe('saved charts', () => {
     )
   })
 
+  it('renders a retention chart as CSV, a row per cohort date', async () => {
+    const app = await appWithEvents()
+    const id = await savedId(app, {
+      name: 'Retention',
+      endpoint: '/api/2/retention',
+      params: {
+        se: { event_type: '_new' },
+        re: { event_type: '_all' },
+        start: '20240701',
+        end: '20240701',
+      },
+    })
+    const response = await get(app, `/api/3/chart/${id}/csv`)
+    expect(response.status).toBe(200)
+    const [header, ...rows] = (await response.text()).trimEnd().split('\r\n')
+    expect(header).toMatch(/^Series,Date,Users,Day 0,Day 1,/)
+    // One cohort (07-01): a and b are new (Users 2); a returns exactly 24 h later (Day 1), none
+    // within the first 24 h (Day 0).
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatch(/^[^,]*,2024-07-01,2,0,1(,|$)/)
+  })
+
   it('passes the replayed endpoint’s 400 through, and 404s unknown or foreign ids', async () => {
     const app = await appWithEvents()
     const bad = await savedId(app, {
@@ -191,7 +213,7 @@ describe('chart CSV layouts', () => {
       seriesMeta: [{ segmentIndex: 0 }],
     })
     expect(retention).toBe(
-      'Series,Date,Day 0,Day 1\r\nSeries 1,2024-07-02,5\r\nSeries 1,2024-07-01,4,2\r\n',
+      'Series,Date,Users,Day 0\r\nSeries 1,2024-07-02,5\r\nSeries 1,2024-07-01,4,2\r\n',
     )
     const ltv = chartCsv({
       seriesLabels: [''],
