@@ -16,14 +16,14 @@
  * (`activity-rollup.ts`, kept exactly in step with the events).
  *
  * Measured on bench/lib/generate-events.ts's 10M events (500k users, 90 days), 31 daily cohorts,
- * n-day, minimum process CPU time of 4 interleaved runs (the shared 2-core machine ran at load
- * 11–18, so wall times were 2–5x CPU/2 and are not comparable run to run):
- * - `_active` → `_active`: rollup 1.6 s (refresh included), events table 2.0 s, hand-written SQL
- *   1.6 s;
+ * n-day, minimum of 4 interleaved runs on the shared 2-core machine at load ~6 (wall / process CPU):
+ * - `_active` → `_active`: rollup 0.76 s / 1.24 s (refresh included), events table 0.65 s /
+ *   1.27 s, hand-written SQL 0.63 s / 1.17 s;
  * - `Open App` → `_active` (bench/scenarios/query.ts's case): anchors from events, returns from the
- *   rollup 1.8 s, events table 2.3 s, its hand-written SQL 1.3 s (a simpler answer: no merged ids,
- *   no same-hour day-0 rule, no combined row).
- * Building the rollup from scratch (first query on a store): ~9 s wall on the loaded machine.
+ *   rollup 0.71 s / 1.10 s, events table 1.57 s / 1.72 s, its hand-written SQL 0.50 s / 0.89 s (a
+ *   simpler answer: no merged ids, no same-hour day-0 rule, no combined row).
+ * At load 12–18 every figure was 3–8x slower in wall time. Building the rollup from scratch (first
+ * query on a store) took ~9 s wall at load 15.
  */
 import { NONE_VALUE } from '@ampkit/protocol'
 import type { Store } from '../../store/store.ts'
@@ -336,13 +336,9 @@ export function retentionSql(
     // Each anchor's return days as one bit set (days < 63): the cells test it against each
     // column's days, and a user's complete days (bits under `done`) OR over their cohorts give
     // the combined n-day row, all over one row per anchor instead of one per (anchor, day).
-    const columnMasks = plan.columns.map(
-      (column, index) =>
-        `(${index}, ${((1n << BigInt(column.toDay)) - (1n << BigInt(column.fromDay))).toString()}::UBIGINT, ${column.toDay})`,
-    )
-    ctes.add(
-      'cols',
-      () => `cols AS (SELECT * FROM (VALUES ${columnMasks.join(', ')}) v(col, cmask, to_day))`,
+    const masks = plan.columns.map(
+      (column) =>
+        `${((1n << BigInt(column.toDay)) - (1n << BigInt(column.fromDay))).toString()}::UBIGINT`,
     )
     ctes.add(
       'm',
@@ -350,23 +346,33 @@ export function retentionSql(
           bit_or(1::UBIGINT << day::UBIGINT) AS mask
         FROM j GROUP BY ALL)`,
     )
-    const cells = `SELECT 'cell', seg, ${G}, cohort, col, count(*)
-      FROM m JOIN cols ON (m.mask & cols.cmask) <> 0 GROUP BY ALL`
+    // One aggregate pass per output row with a count per column (parallel; a join of anchors
+    // against the columns would be a nested loop), unnested beside the column numbers.
+    const perColumn = (test: (mask: string, index: number) => string, aggregate = 'count(*)') =>
+      `[${masks.map((mask, index) => `${aggregate} FILTER (WHERE ${test(mask, index)})`).join(', ')}]`
+    const columnNumbers = `unnest(range(${plan.columns.length}))`
+    const cells = `SELECT 'cell', seg, ${G}, cohort, ${columnNumbers}, unnest(v)
+      FROM (SELECT seg, ${g}cohort, ${perColumn((mask) => `(m.mask & ${mask}) <> 0`)} AS v
+            FROM m GROUP BY ALL)`
     parts =
       mode.kind === 'n-day'
         ? [
             cells,
-            `SELECT 'comb', seg, ${G}, NULL, col, count(*)
-              FROM (SELECT seg, ${g}user_key, bit_or(CASE WHEN done >= ${MASK_DAYS} THEN mask
-                      ELSE mask & ((1::UBIGINT << done::UBIGINT) - 1) END) AS umask
-                    FROM m GROUP BY ALL) u
-              JOIN cols ON (u.umask & cols.cmask) <> 0 GROUP BY ALL`,
+            `SELECT 'comb', seg, ${G}, NULL, ${columnNumbers}, unnest(v)
+              FROM (SELECT seg, ${g}${perColumn((mask) => `(u.umask & ${mask}) <> 0`)} AS v
+                    FROM (SELECT seg, ${g}user_key, bit_or(CASE WHEN done >= ${MASK_DAYS} THEN mask
+                            ELSE mask & ((1::UBIGINT << done::UBIGINT) - 1) END) AS umask
+                          FROM m GROUP BY ALL) u
+                    GROUP BY ALL)`,
           ]
         : [
             cells,
-            `SELECT 'comb', seg, ${G}, NULL, col, count(DISTINCT user_key)
-              FROM m JOIN cols ON (m.mask & cols.cmask) <> 0 AND cols.to_day <= m.done
-              GROUP BY ALL`,
+            `SELECT 'comb', seg, ${G}, NULL, ${columnNumbers}, unnest(v)
+              FROM (SELECT seg, ${g}${perColumn(
+                (mask, index) =>
+                  `(m.mask & ${mask}) <> 0 AND ${plan.columns[index]?.toDay ?? 0} <= m.done`,
+                'count(DISTINCT user_key)',
+              )} AS v FROM m GROUP BY ALL)`,
           ]
   } else if (mode.kind === 'n-day') {
     // One anchor per (segment, user, cohort): distinct users per cohort and day are the cells.
