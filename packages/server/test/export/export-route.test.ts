@@ -153,19 +153,21 @@ describe('GET /api/2/export: the archive', () => {
     ])
   })
 
-  it('orders by upload time even when the server clock stepped back within the hour', async () => {
+  it('keeps every event in its own upload hour, once, even when the server clock stepped back', async () => {
     const { app, setNow } = await clockedApp()
     setNow(NINE + 30 * 60_000)
     await send(app, [{ event_type: 'Stored first', user_id: 'user-0001' }])
+    setNow(NINE - 5 * 60_000)
+    await send(app, [{ event_type: 'Stepped back an hour', user_id: 'user-0001' }])
     setNow(NINE + 10 * 60_000)
-    await send(app, [{ event_type: 'Uploaded first', user_id: 'user-0001' }])
-    setNow(NINE + 10 * 60_000)
-    await send(app, [{ event_type: 'Same ms, later seq', user_id: 'user-0001' }])
-    const [entry] = await exportEntries(app, '20240714T09', '20240714T09')
-    expect(entry!.records.map((r) => [r.event_type, r.server_upload_time])).toEqual([
-      ['Uploaded first', '2024-07-14 09:10:00.000000'],
-      ['Same ms, later seq', '2024-07-14 09:10:00.000000'],
-      ['Stored first', '2024-07-14 09:30:00.000000'],
+    await send(app, [{ event_type: 'Back in nine', user_id: 'user-0001' }])
+    // Parts follow the rows in the order they were stored: 9:00, then 8:00, then 9:00 again, so the
+    // nine o'clock hour has two parts (#0 and #1) and each event is in exactly one entry of its hour.
+    const entries = await exportEntries(app, '20240714T08', '20240714T09')
+    expect(entries.map((e) => [e.name, e.records.map((r) => r.event_type)])).toEqual([
+      [`${PROJECT.id}/${PROJECT.id}_2024-07-14_9#0.json.gz`, ['Stored first']],
+      [`${PROJECT.id}/${PROJECT.id}_2024-07-14_8#0.json.gz`, ['Stepped back an hour']],
+      [`${PROJECT.id}/${PROJECT.id}_2024-07-14_9#1.json.gz`, ['Back in nine']],
     ])
   })
 
