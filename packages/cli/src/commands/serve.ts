@@ -97,6 +97,12 @@ export const serveCommand = defineCommand({
       description: `Config file with projects and defaults (default: ./${DEFAULT_CONFIG_FILE} if present)`,
       valueHint: 'FILE',
     },
+    quiet: { type: 'boolean', description: 'No line per request (start, stop and errors only)' },
+    json: {
+      type: 'boolean',
+      description:
+        'Print JSON lines: the start-up facts as one object, then {"request": …} per request',
+    },
   },
   async run({ args, out, err, signal, cwd }) {
     let config: ServerConfigFile = {}
@@ -133,8 +139,38 @@ export const serveCommand = defineCommand({
       faults,
       faultRules,
       rateLimits: !args['no-rate-limits'] && config.rateLimits !== false,
-      logger: { info: out, error: err },
+      logger: {
+        info: (line) => {
+          if (!args.quiet) out(args.json ? JSON.stringify({ request: line }) : line)
+        },
+        error: (line) => err(args.json ? JSON.stringify({ error: line }) : line),
+      },
     })
+
+    if (args.json) {
+      // One object a script can parse for the URL and the keys it needs (printed once, as in text).
+      out(
+        JSON.stringify({
+          url: server.url,
+          storage: memory ? null : server.databasePath,
+          projects: server.projects.map(({ id, name, apiKey, secretKey }) => ({
+            id,
+            name,
+            apiKey,
+            secretKey,
+          })),
+          faults,
+          rateLimits: !(args['no-rate-limits'] || config.rateLimits === false),
+        }),
+      )
+      if (!signal.aborted)
+        await new Promise<void>((done) =>
+          signal.addEventListener('abort', () => done(), { once: true }),
+        )
+      await server.close()
+      out(JSON.stringify({ stopped: true }))
+      return 0
+    }
 
     out(`ampkit server listening on ${server.url}`)
     out(`  storage      ${memory ? 'in memory (nothing is kept)' : server.databasePath}`)
