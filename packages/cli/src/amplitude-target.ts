@@ -77,7 +77,10 @@ export function resolveTarget(
   const apiKey =
     nonEmpty(args['api-key']) ?? nonEmpty(env.AMPLITUDE_API_KEY) ?? config.settings.apiKey
   if (apiKey === undefined)
-    throw usageError('an API key is needed: --api-key KEY, AMPLITUDE_API_KEY or a config file')
+    throw usageError(
+      config.unresolved ??
+        'an API key is needed: --api-key KEY, AMPLITUDE_API_KEY or a config file',
+    )
   const zoneText =
     nonEmpty(args['server-zone']) ??
     nonEmpty(env.AMPLITUDE_SERVER_ZONE) ??

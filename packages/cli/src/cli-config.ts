@@ -36,6 +36,11 @@ export interface LoadedConfig {
   profile: string | undefined
   /** A warning to print (e.g. a readable-by-others file), once. */
   warning: string | undefined
+  /**
+   * Why no settings came from the file although it exists (several profiles, none chosen): said only
+   * when a setting is actually missing, so flags alone still work.
+   */
+  unresolved?: string
 }
 
 function readSettings(value: unknown, where: string): CliSettings {
@@ -128,9 +133,13 @@ export function loadCliConfig(
   if (chosen === undefined) {
     const names = Object.keys(profiles)
     if (names.length !== 1)
-      throw usageError(
-        `config file ${found.path} has several profiles: choose one with --profile (${names.join(', ')})`,
-      )
+      return {
+        settings: {},
+        path: found.path,
+        profile: undefined,
+        warning,
+        unresolved: `config file ${found.path} has several profiles: choose one with --profile (${names.join(', ')})`,
+      }
     return {
       settings: readSettings(profiles[names[0] as string], `${found.path} profiles.${names[0]}`),
       path: found.path,

@@ -87,10 +87,14 @@ export function resolveQueryTarget(
   const secretKey =
     nonEmpty(args['secret-key']) ?? nonEmpty(env.AMPLITUDE_SECRET_KEY) ?? config.settings.secretKey
   if (apiKey === undefined)
-    throw usageError('an API key is needed: --api-key KEY, AMPLITUDE_API_KEY or a config file')
+    throw usageError(
+      config.unresolved ??
+        'an API key is needed: --api-key KEY, AMPLITUDE_API_KEY or a config file',
+    )
   if (secretKey === undefined)
     throw usageError(
-      'a secret key is needed: --secret-key KEY, AMPLITUDE_SECRET_KEY or a config file',
+      config.unresolved ??
+        'a secret key is needed: --secret-key KEY, AMPLITUDE_SECRET_KEY or a config file',
     )
   const zoneText =
     nonEmpty(args['server-zone']) ??

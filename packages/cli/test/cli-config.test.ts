@@ -91,6 +91,21 @@ describe('CLI credentials from flags, environment and config file', () => {
     ).toThrow(/has no profile 'staging' \(it has prod, local\)/)
   })
 
+  it('lets flags alone work when the file has several profiles and none is chosen', () => {
+    const config = writeConfig({ profiles: profiles.profiles })
+    expect(
+      resolveQueryTarget(
+        { ...noFlags, config, 'api-key': 'a-key', 'secret-key': 's-key' },
+        {},
+        dir,
+        () => {},
+      ),
+    ).toEqual({ apiKey: 'a-key', secretKey: 's-key' })
+    expect(() => resolveQueryTarget({ ...noFlags, config }, {}, dir, () => {})).toThrow(
+      /has several profiles: choose one with --profile \(prod, local\)/,
+    )
+  })
+
   it('fails on a broken file with one line, and shows the cause chain with --debug', async () => {
     const config = join(dir, 'broken.json')
     writeFileSync(config, '{"apiKey": ')
