@@ -202,6 +202,13 @@ export const demoCommand = defineCommand({
       out(
         `  point any Amplitude SDK at serverUrl ${server.url}/2/httpapi with api key ${project.apiKey}`,
       )
+      // The analysis side, on the same events: Amplitude's query APIs through the ampkit command.
+      const today = new Date().toISOString().slice(0, 10)
+      const target = `--api-key ${project.apiKey} --secret-key ${project.secretKey} --server-url ${server.url}`
+      out(
+        `  npx ampkit query funnel --step 'Product Viewed' --step 'Checkout Completed' --start ${today} --end ${today} ${target}`,
+      )
+      out(`  npx ampkit export --start ${today} --end ${today} --out journey.ndjson ${target}`)
       if (failed.length > 0) return 1
       if (args.exit || signal.aborted) return 0
       out('')
