@@ -4,7 +4,7 @@
  * client is built from them. The API key is only ever handed to the client: never printed.
  */
 import { type AmpkitClient, createInstance, type NodeOptions } from '@ampkit/node'
-import { loadCliConfig } from './cli-config.ts'
+import { CONFIG_FILE_ARGS, loadCliConfig, nonEmpty } from './cli-config.ts'
 import { usageError } from './cli-error.ts'
 import type { ArgDef } from './command.ts'
 
@@ -28,17 +28,7 @@ export const TARGET_ARGS = {
       'Ingestion URL, e.g. http://127.0.0.1:8250/2/httpapi (overrides the zone; default: $AMPLITUDE_SERVER_URL)',
     valueHint: 'URL',
   },
-  config: {
-    type: 'string',
-    description:
-      'Config file (default: $AMPKIT_CONFIG, else ~/.config/ampkit/config.json when present)',
-    valueHint: 'FILE',
-  },
-  profile: {
-    type: 'string',
-    description: 'Profile of the config file (default: $AMPKIT_PROFILE, else its defaultProfile)',
-    valueHint: 'NAME',
-  },
+  ...CONFIG_FILE_ARGS,
 } as const satisfies Record<string, ArgDef>
 
 /** The parsed target options. */
@@ -55,11 +45,6 @@ export interface AmplitudeTarget {
   apiKey: string
   serverZone?: (typeof ZONES)[number]
   serverUrl?: string
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed
 }
 
 /**

@@ -17,6 +17,28 @@ import { readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import { CliError, usageError } from './cli-error.ts'
+import type { ArgDef } from './command.ts'
+
+/** The options that choose the config file and profile, shared by every command that uses it. */
+export const CONFIG_FILE_ARGS = {
+  config: {
+    type: 'string',
+    description:
+      'Config file (default: $AMPKIT_CONFIG, else ~/.config/ampkit/config.json when present)',
+    valueHint: 'FILE',
+  },
+  profile: {
+    type: 'string',
+    description: 'Profile of the config file (default: $AMPKIT_PROFILE, else its defaultProfile)',
+    valueHint: 'NAME',
+  },
+} as const satisfies Record<string, ArgDef>
+
+/** A trimmed flag or variable, or undefined when empty. */
+export function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim()
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed
+}
 
 /** One set of settings. */
 export interface CliSettings {

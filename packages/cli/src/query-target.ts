@@ -5,7 +5,7 @@
  * the one place a query client is built from them. Keys are only handed to the client.
  */
 import { type AmplitudeApi, type ApiOptions, createAmplitudeApi } from '@ampkit/api'
-import { loadCliConfig } from './cli-config.ts'
+import { CONFIG_FILE_ARGS, loadCliConfig, nonEmpty } from './cli-config.ts'
 import { usageError } from './cli-error.ts'
 import type { ArgDef } from './command.ts'
 
@@ -32,17 +32,7 @@ export const QUERY_TARGET_ARGS = {
       'API base URL, e.g. http://127.0.0.1:8250 for `ampkit serve` (overrides the zone; a path is ignored)',
     valueHint: 'URL',
   },
-  config: {
-    type: 'string',
-    description:
-      'Config file (default: $AMPKIT_CONFIG, else ~/.config/ampkit/config.json when present)',
-    valueHint: 'FILE',
-  },
-  profile: {
-    type: 'string',
-    description: 'Profile of the config file (default: $AMPKIT_PROFILE, else its defaultProfile)',
-    valueHint: 'NAME',
-  },
+  ...CONFIG_FILE_ARGS,
 } as const satisfies Record<string, ArgDef>
 
 /** The parsed query-target options. */
@@ -53,11 +43,6 @@ export interface QueryTargetArgs {
   'server-url': string | undefined
   config: string | undefined
   profile: string | undefined
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim()
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed
 }
 
 /** The origin of a URL (the query APIs live at fixed paths under it). */
