@@ -11,6 +11,8 @@ const MAX_IDLE_CONNECTIONS = 4
 
 /** BIGINTs and HUGEINTs become `number` when exact, so results are JSON-ready. */
 function plain(value: unknown): unknown {
+  // Numbers, strings, booleans and null (the bulk of every result) need nothing.
+  if (value === null || (typeof value !== 'object' && typeof value !== 'bigint')) return value
   if (typeof value === 'bigint') {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(value)
