@@ -13,7 +13,7 @@ import { ConfigError } from '../errors.ts'
 import type { SqlValue, Store } from '../store/store.ts'
 import { EXPORT_LINE_SOURCE, EXPORT_LINE_SQL } from './export-line-sql.ts'
 import type { ExportRange } from './export-range.ts'
-import { type CompressedPart, GzipPart } from './gzip-part.ts'
+import { GzipPart } from './gzip-part.ts'
 import { ZipWriter } from './zip-writer.ts'
 
 const HOUR_MS = 3_600_000
