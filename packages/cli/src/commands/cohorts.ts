@@ -5,12 +5,12 @@
  * reads ids from a file or standard input, one per line.
  */
 import { once } from 'node:events'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
-import type { Readable, Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import { usageError } from '../cli-error.ts'
 import { defineCommand } from '../command.ts'
+import { readIdList } from '../id-list.ts'
 import { csvLine } from '../output/csv-text.ts'
 import { numberCell, textTable } from '../output/text-table.ts'
 import { createQueryClient, QUERY_TARGET_ARGS } from '../query-target.ts'
@@ -19,17 +19,6 @@ const FORMATS = ['csv', 'ndjson', 'ids'] as const
 
 async function put(stream: Writable, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain')
-}
-
-/** Non-empty trimmed lines of a file or standard input (`-`). */
-async function readIds(path: string, cwd: string, stdin: Readable): Promise<string[]> {
-  const input = path === '-' ? stdin : createReadStream(resolve(cwd, path))
-  const ids: string[] = []
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    const id = line.trim()
-    if (id !== '') ids.push(id)
-  }
-  return ids
 }
 
 export const cohortsCommand = defineCommand({
@@ -173,7 +162,7 @@ export const cohortsCommand = defineCommand({
       const idType = args['id-type'] ?? 'user'
       if (idType !== 'user' && idType !== 'amplitude')
         throw usageError(`--id-type takes user or amplitude, got '${idType}'`)
-      const ids = await readIds(args['ids-file'], cwd, process.stdin)
+      const ids = await readIdList(args['ids-file'], cwd)
       if (ids.length === 0) throw usageError(`${args['ids-file']} holds no ids`)
       const projectId = await projectIdOf(api, args['project-id'])
       const result = await api.uploadCohort(

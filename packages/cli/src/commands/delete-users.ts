@@ -5,26 +5,14 @@
  * `cancel` withdraws one user's deletion before it runs. Deleting is irreversible, so `request` asks
  * for `--yes`.
  */
-import { createReadStream } from 'node:fs'
-import { resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import type { DeletionJob } from '@ampkit/protocol'
 import { usageError } from '../cli-error.ts'
 import { defineCommand } from '../command.ts'
+import { readIdList } from '../id-list.ts'
 import { numberCell, textTable } from '../output/text-table.ts'
 import { createQueryClient, QUERY_TARGET_ARGS } from '../query-target.ts'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
-
-async function idsFrom(path: string, cwd: string): Promise<string[]> {
-  const input = path === '-' ? process.stdin : createReadStream(resolve(cwd, path))
-  const ids: string[] = []
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    const id = line.trim()
-    if (id !== '') ids.push(id)
-  }
-  return ids
-}
 
 function jobRows(jobs: readonly DeletionJob[]): string[][] {
   return jobs.flatMap((job) =>
@@ -91,7 +79,7 @@ export const deleteUsersCommand = defineCommand({
     if (action === 'request') {
       const ids = [
         ...rest,
-        ...(args['ids-file'] === undefined ? [] : await idsFrom(args['ids-file'], cwd)),
+        ...(args['ids-file'] === undefined ? [] : await readIdList(args['ids-file'], cwd)),
       ]
       if (ids.length === 0)
         throw usageError('delete-users request needs ids (arguments or --ids-file)')
