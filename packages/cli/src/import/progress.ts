@@ -1,8 +1,10 @@
 /**
- * @module Import progress on stderr: on a terminal one bar redrawn in place (bytes read of the total,
- * events/s, ETA), otherwise a plain line every `intervalMs` for logs. Rates are over the whole run
+ * @module Import progress on stderr (drawn by `StatusLine`): on a terminal one bar redrawn in place
+ * (bytes read of the total, events/s, ETA), otherwise a plain line every `intervalMs` for logs. Rates are over the whole run
  * so far, which is steady enough for an ETA and needs no history.
  */
+
+import { StatusLine, type StatusLineOptions } from '../output/status-line.ts'
 
 /** What the reporter shows. */
 export interface ProgressSnapshot {
@@ -17,19 +19,7 @@ export interface ProgressSnapshot {
 }
 
 /** Options of the reporter. */
-export interface ProgressOptions {
-  /** Writes one line to stderr. */
-  err(line: string): void
-  isTTY: boolean
-  /** Redraws on a terminal at most this often (ms). @default 200 */
-  ttyIntervalMs?: number
-  /** Plain lines this often when not a terminal (ms). @default 5000 */
-  intervalMs?: number
-  /** Clock in ms. @default Date.now */
-  now?: () => number
-}
-
-const CLEAR_PREVIOUS_LINE = '\u001b[1A\u001b[2K'
+export type ProgressOptions = StatusLineOptions
 
 function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?'
@@ -44,19 +34,17 @@ const number = new Intl.NumberFormat('en-US')
 
 /** A progress reporter; call `update` often, it decides when to print. */
 export class ProgressReporter {
-  readonly #options: Required<Omit<ProgressOptions, 'err' | 'isTTY'>> & ProgressOptions
+  readonly #status: StatusLine
   readonly #start: number
-  #last = Number.NEGATIVE_INFINITY
-  #drawn = false
 
   constructor(options: ProgressOptions) {
-    this.#options = { ttyIntervalMs: 200, intervalMs: 5000, now: Date.now, ...options }
-    this.#start = this.#options.now()
+    this.#status = new StatusLine(options)
+    this.#start = this.#status.now()
   }
 
   /** The line for a snapshot. */
   line(snapshot: ProgressSnapshot): string {
-    const elapsed = Math.max((this.#options.now() - this.#start) / 1000, 0.001)
+    const elapsed = Math.max((this.#status.now() - this.#start) / 1000, 0.001)
     const fraction =
       snapshot.totalBytes > 0 ? Math.min(snapshot.readBytes / snapshot.totalBytes, 1) : 0
     const rate = snapshot.delivered / elapsed
@@ -67,7 +55,7 @@ export class ProgressReporter {
       (snapshot.invalid > 0 ? `, ${number.format(snapshot.invalid)} invalid` : '') +
       (snapshot.failed > 0 ? `, ${number.format(snapshot.failed)} failed` : '')
     const tail = `${number.format(Math.round(rate))} ev/s, ETA ${formatDuration(eta)}`
-    if (!this.#options.isTTY) return `import: ${percent} ${counts}, ${tail}`
+    if (!this.#status.isTTY) return `import: ${percent} ${counts}, ${tail}`
     const width = 24
     const filled = Math.round(fraction * width)
     return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent} ${counts} ${tail}`
@@ -75,18 +63,11 @@ export class ProgressReporter {
 
   /** Something else was written to stderr: the next update draws below it, not over it. */
   noteOtherOutput(): void {
-    this.#drawn = false
+    this.#status.noteOtherOutput()
   }
 
   /** Prints when the interval has passed (or `force`). */
   update(snapshot: ProgressSnapshot, force = false): void {
-    const now = this.#options.now()
-    const interval = this.#options.isTTY ? this.#options.ttyIntervalMs : this.#options.intervalMs
-    if (!force && now - this.#last < interval) return
-    this.#last = now
-    const text = this.line(snapshot)
-    if (this.#options.isTTY && this.#drawn) this.#options.err(`${CLEAR_PREVIOUS_LINE}${text}`)
-    else this.#options.err(text)
-    this.#drawn = true
+    this.#status.show(() => this.line(snapshot), force)
   }
 }
