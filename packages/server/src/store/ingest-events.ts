@@ -12,6 +12,7 @@ import {
 } from '@ampkit/protocol'
 import { type DedupIndex, hashKey, type KeyHash } from './dedup-index.ts'
 import type { EventRow } from './event-row.ts'
+import { languageName } from './language-name.ts'
 import type { IdentifyFields, ProfileBook, UserProfile } from './profile-book.ts'
 import type { IngestContext } from './store.ts'
 
@@ -363,7 +364,7 @@ export function prepareEvents(
       country: str(event.country),
       region: str(event.region),
       city: str(event.city),
-      language: str(event.language),
+      language: typeof event.language === 'string' ? languageName(event.language) : null,
       versionName: str(event.app_version) ?? str(event.version_name),
       eventProperties: isObject(event.event_properties)
         ? JSON.stringify(event.event_properties)
@@ -407,7 +408,9 @@ export function applyIdentifications(
     for (const field of IDENTIFY_SINGLE_FIELDS) {
       const value = identification[field]
       if (typeof value === 'string' || typeof value === 'boolean') {
-        fields[field] = value
+        // The profile's language is mapped like an event's (ingestion-api.md §2 `language`).
+        fields[field] =
+          field === 'language' && typeof value === 'string' ? languageName(value) : value
         changed = true
       }
     }
