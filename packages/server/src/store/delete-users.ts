@@ -86,33 +86,7 @@ export function deleteUsersStatements(
     sql: `DELETE FROM users WHERE project_id = ? AND amplitude_id IN (${list})`,
     params: [projectId, ...ids],
   })
-  statements.push(...idFloorStatements(Math.max(...ids)))
+  // No id-floor row: the highest id ever issued is kept in `ampkit_meta` as ids are issued
+  // (`amplitude-id-floor.ts`), so a deleted user's id is never reissued after a restart.
   return statements
-}
-
-/**
- * The key of the id-floor row: project 0 is never a served project (project ids start at 1), so
- * this `user_ids` row names no user anywhere; it only exists because opening the store raises the
- * next Amplitude id above every id the id maps hold.
- */
-export const ID_FLOOR_KEY = '$ampkit:deleted-amplitude-ids'
-
-/**
- * Keeps a deleted Amplitude id from being handed to a new user after a restart: the tables no
- * longer hold it, so without this row a deleted newest user's id would be the next one assigned.
- * One row is kept, holding the highest deleted id.
- */
-function idFloorStatements(highestDeletedId: number): SqlStatement[] {
-  const where = `project_id = 0 AND user_id = '${ID_FLOOR_KEY}'`
-  return [
-    {
-      sql: `INSERT INTO user_ids SELECT 0, '${ID_FLOOR_KEY}',
-        greatest(?, coalesce(max(amplitude_id), 0)), 0 FROM user_ids WHERE ${where}`,
-      params: [highestDeletedId],
-    },
-    {
-      sql: `DELETE FROM user_ids WHERE ${where}
-        AND amplitude_id < (SELECT max(amplitude_id) FROM user_ids WHERE ${where})`,
-    },
-  ]
 }

@@ -16,6 +16,7 @@ import {
   type WireEvent,
 } from '@ampkit/protocol'
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import { ID_FLOOR_OPEN_STATEMENTS, idFloorRow, READ_ID_FLOOR_SQL } from './amplitude-id-floor.ts'
 import { DedupIndex } from './dedup-index.ts'
 import { deleteUsersStatements, planUserDeletion } from './delete-users.ts'
 import { EVENT_COLUMNS, EVENT_SELECT_LIST, type EventRow, eventRowFromObject } from './event-row.ts'
@@ -89,6 +90,8 @@ interface WriteBatch {
   deviceIds: unknown[][]
   groups: unknown[][]
   attributions: unknown[][]
+  /** `ampkit_meta` rows (the highest Amplitude id issued, `amplitude-id-floor.ts`). */
+  meta: unknown[][]
 }
 
 interface WriteJob {
@@ -178,6 +181,7 @@ class AppenderCache {
     this.#appendRows('device_ids', ID_MAP_KINDS, batch.deviceIds)
     this.#appendRows('group_profiles', GROUP_KINDS, batch.groups)
     this.#appendRows('attributions', ATTRIBUTION_KINDS, batch.attributions)
+    this.#appendRows('ampkit_meta', META_KINDS, batch.meta)
   }
 
   #appendRows(table: string, kinds: readonly Kind[], rows: unknown[][]): void {
@@ -218,6 +222,7 @@ const APPENDER_TABLES = [
   'device_ids',
   'group_profiles',
   'attributions',
+  'ampkit_meta',
 ]
 
 function kindOfSqlType(type: string): Kind {
@@ -231,6 +236,7 @@ const USER_KINDS = USER_COLUMNS.map(([, type]) => kindOfSqlType(type))
 const ID_MAP_KINDS: Kind[] = ['integer', 'varchar', 'bigint', 'bigint']
 const GROUP_KINDS: Kind[] = ['integer', 'varchar', 'varchar', 'bigint', 'varchar', 'bigint']
 const ATTRIBUTION_KINDS: Kind[] = ['integer', 'bigint', 'varchar', 'varchar', 'varchar']
+const META_KINDS: Kind[] = ['varchar', 'varchar']
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null
@@ -247,7 +253,15 @@ function formatDate(ms: number | null): string | null {
 }
 
 function emptyBatch(): WriteBatch {
-  return { events: [], users: [], userIds: [], deviceIds: [], groups: [], attributions: [] }
+  return {
+    events: [],
+    users: [],
+    userIds: [],
+    deviceIds: [],
+    groups: [],
+    attributions: [],
+    meta: [],
+  }
 }
 
 class DuckDbStoreImpl implements DuckDbStore {
@@ -266,6 +280,8 @@ class DuckDbStoreImpl implements DuckDbStore {
   readonly #randomUUID: () => string
   readonly #dedupWindowMs: number
   #state!: IngestState
+  /** The highest Amplitude id `ampkit_meta` holds (or that a pending write appends). */
+  #storedIdFloor = 0
   #jobs: Job[] = []
   #pumping = false
   #closed = false
@@ -300,8 +316,33 @@ class DuckDbStoreImpl implements DuckDbStore {
         `INSERT INTO ampkit_meta VALUES ('schema_version', '${SCHEMA_VERSION}')`,
       )
     }
+    await this.#runInTransaction(ID_FLOOR_OPEN_STATEMENTS)
     await this.#compactVersionLogs()
     await this.#loadState()
+    // A file from before the floor was kept holds its highest id only in the tables: record it now,
+    // so that deleting that user cannot let a later open hand the id out again.
+    if (this.#state.book.highestAmplitudeId > this.#storedIdFloor) {
+      const highest = this.#state.book.highestAmplitudeId
+      await this.#connection.run(
+        'INSERT INTO ampkit_meta VALUES (?, ?)',
+        idFloorRow(highest) as string[],
+      )
+      this.#storedIdFloor = highest
+    }
+  }
+
+  async #runInTransaction(statements: readonly SqlStatement[]): Promise<void> {
+    const c = this.#connection
+    await c.run('BEGIN TRANSACTION')
+    try {
+      for (const { sql, params } of statements) {
+        await c.run(sql, params === undefined ? [] : [...params])
+      }
+      await c.run('COMMIT')
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => {})
+      throw error
+    }
   }
 
   /** Drops superseded versions when they outnumber the current rows (keeps open fast). */
@@ -364,6 +405,13 @@ class DuckDbStoreImpl implements DuckDbStore {
     const nextSeq = Number(maxima.seq ?? 0) + 1
     // Events can name an id whose profile row was lost with a failed batch: never hand it out again.
     book.reserveAmplitudeIds(Number(maxima.aid ?? 0))
+    // Nor an id whose rows were deleted: issuance starts above the highest id ever issued.
+    const floor = await c.runAndReadAll(READ_ID_FLOOR_SQL)
+    this.#storedIdFloor = Math.max(
+      Number(floor.getRowObjectsJS()[0]?.floor ?? 0),
+      FIRST_AMPLITUDE_ID - 1,
+    )
+    book.reserveAmplitudeIds(this.#storedIdFloor)
     const dedup = new DedupIndex(this.#dedupWindowMs)
     const nowMs = this.#now()
     // Rebuilt from the stored rows, so de-duplication holds across restarts.
@@ -465,7 +513,7 @@ class DuckDbStoreImpl implements DuckDbStore {
           throw error
         }
         // Profiles, id maps and the dedup index are rebuilt from the tables. A deleted id is never
-        // handed to a new user again (after a restart, `delete-users.ts`'s id-floor row sees to it).
+        // handed to a new user again (`ampkit_meta` keeps the highest id issued, across restarts).
         await this.#loadState()
         this.#state.book.reserveAmplitudeIds(Math.max(...plan.rowIds))
         return { deleted: plan.deleted, unknown: plan.unknown }
@@ -630,6 +678,12 @@ class DuckDbStoreImpl implements DuckDbStore {
   /** Moves the profile changes collected so far into the batch, serialised now. */
   #collectChanges(batch: WriteBatch): void {
     const changes = this.#state.book.takeChanges()
+    const highest = this.#state.book.highestAmplitudeId
+    if (highest > this.#storedIdFloor) {
+      // In the transaction that stores the new ids (`amplitude-id-floor.ts`).
+      batch.meta.push(idFloorRow(highest))
+      this.#storedIdFloor = highest
+    }
     const nowMs = this.#now()
     for (const p of changes.users) batch.users.push(profileToRow(p, nowMs))
     for (const m of changes.userIds) {

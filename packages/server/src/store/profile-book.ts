@@ -123,6 +123,11 @@ export class ProfileBook {
     this.#nextVersion = Math.max(this.#nextVersion, group.version + 1)
   }
 
+  /** The highest Amplitude id issued or reserved so far (`FIRST_AMPLITUDE_ID - 1` when none). */
+  get highestAmplitudeId(): number {
+    return this.#nextAmplitudeId - 1
+  }
+
   /** Makes the next new Amplitude id greater than `maxUsed`. */
   reserveAmplitudeIds(maxUsed: number): void {
     this.#nextAmplitudeId = Math.max(this.#nextAmplitudeId, maxUsed + 1)
