@@ -156,7 +156,7 @@ async function* archiveBytes(
     yield* compressed.chunks
   }
   try {
-    const rowsOf = store.streamRows(
+    const chunks = store.streamKeyedBlobs(
       // The hour as a DOUBLE (exact below 2^53) arrives as a number, without a BigInt per row. The
       // plain bounds on server_upload_time_ms let DuckDB skip row groups by their zone maps.
       `SELECT ((server_upload_time_ms // ${HOUR_MS}) * ${HOUR_MS})::DOUBLE AS hour_ms, ${EXPORT_LINE_SQL}
@@ -164,25 +164,23 @@ async function* archiveBytes(
        WHERE project_id = ? AND server_upload_time_ms >= ? AND server_upload_time_ms < ?`,
       [scan.projectId, scan.startMs, scan.endMs] satisfies SqlValue[],
     )
-    for await (const rows of rowsOf) {
+    for await (const { keys: hours, blobs: lines } of chunks) {
       signal.throwIfAborted()
       let from = 0
-      while (from < rows.length) {
-        const hourMs = rows[from]!.hour_ms as number
+      while (from < lines.length) {
+        const hourMs = hours[from]!
         if (part !== undefined && (part.hourMs !== hourMs || part.events >= scan.maxEventsPerPart))
           yield* closePart()
         part ??= { hourMs, gzip: new GzipPart(scan.gzipLevel), events: 0 }
-        // The run of rows of this hour that still fits in the part goes to gzip as one buffer.
+        // The run of lines of this hour that still fits in the part goes to gzip as one buffer.
         const room = scan.maxEventsPerPart - part.events
         let to = from
         let bytes = 0
-        while (to < rows.length && to - from < room && rows[to]!.hour_ms === hourMs) {
-          bytes += (rows[to]!.line as Uint8Array).byteLength
+        while (to < lines.length && to - from < room && hours[to] === hourMs) {
+          bytes += lines[to]!.byteLength
           to++
         }
-        const lines = new Array<Uint8Array>(to - from)
-        for (let i = from; i < to; i++) lines[i - from] = rows[i]!.line as Uint8Array
-        await part.gzip.write(Buffer.concat(lines, bytes))
+        await part.gzip.write(Buffer.concat(lines.slice(from, to), bytes))
         part.events += to - from
         from = to
       }

@@ -34,6 +34,7 @@ import type {
   DeleteUsersOutcome,
   IngestContext,
   IngestOutcome,
+  KeyedBlobChunk,
   SqlStatement,
   SqlValue,
   Store,
@@ -969,6 +970,11 @@ class DuckDbStoreImpl implements DuckDbStore {
   streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]> {
     if (this.#closed) throw new StoreError('stream failed: the store is closed', 'STORE_CLOSED')
     return this.#reader.streamRows(sql, params)
+  }
+
+  streamKeyedBlobs(sql: string, params?: readonly SqlValue[]): AsyncIterable<KeyedBlobChunk> {
+    if (this.#closed) throw new StoreError('stream failed: the store is closed', 'STORE_CLOSED')
+    return this.#reader.streamKeyedBlobs(sql, params)
   }
 
   async close(): Promise<void> {

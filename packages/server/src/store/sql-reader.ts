@@ -1,10 +1,17 @@
 /**
- * @module Read-only SQL for the query engine and export: `selectRows` and `streamRows` of the `Store`
- * contract. Each call takes a connection of its own from a small pool, so queries run beside the
+ * @module Read-only SQL for the query engine and export: `selectRows`, `streamRows` and
+ * `streamKeyedBlobs` of the `Store` contract. Each call takes a connection of its own from a small pool, so queries run beside the
  * write pipeline (DuckDB gives every connection an MVCC snapshot) instead of queueing behind it.
  */
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
-import type { SqlValue } from './store.ts'
+import {
+  DuckDBBlobVector,
+  type DuckDBConnection,
+  DuckDBDoubleVector,
+  type DuckDBInstance,
+} from '@duckdb/node-api'
+import type { KeyedBlobChunk, SqlValue } from './store.ts'
+
+const EMPTY_BLOB = new Uint8Array(0)
 
 /** Idle connections kept for reuse; more concurrent reads open (and later close) extra ones. */
 const MAX_IDLE_CONNECTIONS = 4
@@ -79,6 +86,40 @@ export class SqlReader {
       const result = await connection.stream(sql, params === undefined ? [] : [...params])
       for await (const rows of result.yieldRowObjectJs()) {
         if (rows.length > 0) yield plainRows(rows as Record<string, unknown>[])
+      }
+    } finally {
+      this.#release(connection)
+    }
+  }
+
+  async *streamKeyedBlobs(
+    sql: string,
+    params?: readonly SqlValue[],
+  ): AsyncGenerator<KeyedBlobChunk> {
+    const connection = await this.#acquire()
+    try {
+      const result = await connection.stream(sql, params === undefined ? [] : [...params])
+      if (result.columnCount !== 2)
+        throw new Error(
+          `streamKeyedBlobs needs 2 columns (DOUBLE, BLOB), got ${result.columnCount}`,
+        )
+      for (;;) {
+        const chunk = await result.fetchChunk()
+        if (chunk === null || chunk.rowCount === 0) break
+        const keyVector = chunk.getColumnVector(0)
+        const blobVector = chunk.getColumnVector(1)
+        if (!(keyVector instanceof DuckDBDoubleVector) || !(blobVector instanceof DuckDBBlobVector))
+          throw new Error('streamKeyedBlobs needs a DOUBLE then a BLOB column')
+        const rows = chunk.rowCount
+        const keys = new Float64Array(rows)
+        const blobs = new Array<Uint8Array>(rows)
+        // Vector reads skip the row objects and value wrappers of `streamRows`: one native copy
+        // of each BLOB's bytes is all that is left per row.
+        for (let i = 0; i < rows; i++) {
+          keys[i] = keyVector.getItem(i) ?? Number.NaN
+          blobs[i] = blobVector.getItemBytes(i) ?? EMPTY_BLOB
+        }
+        yield { keys, blobs }
       }
     } finally {
       this.#release(connection)

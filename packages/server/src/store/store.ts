@@ -109,6 +109,13 @@ export interface Store {
    */
   streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]>
   /**
+   * Streams a query of exactly two columns, a DOUBLE key and a BLOB, as column arrays straight from
+   * DuckDB's vectors: for results where per-row objects would cost more than the bytes themselves
+   * (the export moves a million ~1.3 KB lines this way). A NULL key reads as `NaN`, a NULL BLOB as
+   * an empty array. Breaking out of the loop releases the connection.
+   */
+  streamKeyedBlobs(sql: string, params?: readonly SqlValue[]): AsyncIterable<KeyedBlobChunk>
+  /**
    * Runs statements in one transaction, in turn with ingestion's writes, and resolves once they are
    * committed. For the server's own metadata tables (cohorts, taxonomy, deletion jobs), which it
    * creates with `CREATE TABLE IF NOT EXISTS` here; never for `events` or the profile tables, whose
@@ -132,6 +139,12 @@ export interface DeleteUsersOutcome {
   deleted: number[]
   /** Requested ids that named no user of the project (nothing was deleted for them). */
   unknown: number[]
+}
+
+/** One chunk of `streamKeyedBlobs`: `keys[i]` belongs to `blobs[i]`. */
+export interface KeyedBlobChunk {
+  keys: Float64Array
+  blobs: Uint8Array[]
 }
 
 /** One statement of `writeSql`. */

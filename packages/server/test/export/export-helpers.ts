@@ -39,27 +39,32 @@ export interface ReadCounts {
   openReads: () => number
 }
 
-/** A store that forwards everything and counts its `streamRows` reads. */
+/** A store that forwards everything and counts its streaming reads (`streamRows`, `streamKeyedBlobs`). */
 export function countingStore<S extends Store>(inner: S): S & ReadCounts {
   let open = 0
   let started = 0
-  const streamRows = (sql: string, params?: readonly SqlValue[]) => {
-    const source = inner.streamRows(sql, params)
-    return {
-      async *[Symbol.asyncIterator]() {
-        started += 1
-        open += 1
-        try {
-          yield* source
-        } finally {
-          open -= 1
-        }
-      },
+  const counted =
+    <T>(read: (sql: string, params?: readonly SqlValue[]) => AsyncIterable<T>) =>
+    (sql: string, params?: readonly SqlValue[]) => {
+      const source = read(sql, params)
+      return {
+        async *[Symbol.asyncIterator]() {
+          started += 1
+          open += 1
+          try {
+            yield* source
+          } finally {
+            open -= 1
+          }
+        },
+      }
     }
-  }
+  const streamRows = counted((sql, params) => inner.streamRows(sql, params))
+  const streamKeyedBlobs = counted((sql, params) => inner.streamKeyedBlobs(sql, params))
   return new Proxy(inner, {
     get(target, property) {
       if (property === 'streamRows') return streamRows
+      if (property === 'streamKeyedBlobs') return streamKeyedBlobs
       if (property === 'openReads') return () => open
       if (property === 'startedReads') return () => started
       const value = Reflect.get(target, property, target)

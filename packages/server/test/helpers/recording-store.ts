@@ -8,6 +8,7 @@ import type {
   DeleteUsersOutcome,
   IngestContext,
   IngestOutcome,
+  KeyedBlobChunk,
   SqlStatement,
   SqlValue,
   Store,
@@ -97,6 +98,10 @@ export class RecordingStore implements Store {
 
   streamRows(sql: string, params?: readonly SqlValue[]): AsyncIterable<Record<string, unknown>[]> {
     return this.inner.streamRows(sql, params)
+  }
+
+  streamKeyedBlobs(sql: string, params?: readonly SqlValue[]): AsyncIterable<KeyedBlobChunk> {
+    return this.inner.streamKeyedBlobs(sql, params)
   }
 
   writeSql(statements: readonly SqlStatement[]): Promise<void> {

@@ -60,6 +60,41 @@ describe('read-only SQL on the store', () => {
     expect(rows).toEqual([{ n: 1 }])
   })
 
+  it('streams a (DOUBLE, BLOB) result as key and byte columns, NULLs as NaN and empty bytes', async () => {
+    const s = await storeWith(5000)
+    const keys: number[] = []
+    const texts: string[] = []
+    let chunks = 0
+    for await (const chunk of s.streamKeyedBlobs(
+      `SELECT (seq % 3)::DOUBLE, encode(insert_id) FROM events
+       UNION ALL SELECT NULL::DOUBLE, NULL::BLOB ORDER BY 1 NULLS LAST, 2`,
+    )) {
+      chunks += 1
+      expect(chunk.keys).toHaveLength(chunk.blobs.length)
+      keys.push(...chunk.keys)
+      for (const blob of chunk.blobs) texts.push(Buffer.from(blob).toString('utf8'))
+    }
+    expect(chunks).toBeGreaterThan(1)
+    expect(keys).toHaveLength(5001)
+    expect(new Set(texts.slice(0, 5000))).toEqual(
+      new Set(Array.from({ length: 5000 }, (_, i) => `ins-${i}`)),
+    )
+    expect(keys.slice(0, 5000).every((key) => key >= 0 && key <= 2)).toBe(true)
+    expect(keys[5000]).toBeNaN()
+    expect(texts[5000]).toBe('')
+  })
+
+  it('refuses a keyed-blob stream whose columns are not one DOUBLE and one BLOB', async () => {
+    const s = await storeWith(1)
+    const read = async (sql: string) => {
+      for await (const _ of s.streamKeyedBlobs(sql)) {
+        // draining
+      }
+    }
+    await expect(read('SELECT 1.5::DOUBLE')).rejects.toThrow(/2 columns/)
+    await expect(read("SELECT 'a', encode('b')")).rejects.toThrow(/DOUBLE then a BLOB/)
+  })
+
   it('rejects a statement DuckDB cannot run, naming the error', async () => {
     const s = await storeWith(1)
     await expect(s.selectRows('SELECT nope FROM events')).rejects.toThrow(/nope/)
