@@ -78,7 +78,10 @@ export {
 export type {
   DashboardResponse,
   EventListEntry,
+  FunnelBin,
+  FunnelDaySeries,
   FunnelSeries,
+  FunnelStepDistribution,
   QueryMetadata,
   RetentionCell,
   RetentionData,

@@ -55,9 +55,38 @@ export interface FunnelSeries {
   medianTransTimes: number[]
   avgTransTimes: number[]
   /** Per entry-date bucket: `series[t][k]` = users of bucket t reaching step k. */
-  dayFunnels: { xValues: string[]; formattedXValues?: string[]; series: number[][] }
-  dayMedianTransTimes?: { xValues: string[]; formattedXValues?: string[]; series: number[][] }
-  dayAvgTransTimes?: { xValues: string[]; formattedXValues?: string[]; series: number[][] }
+  dayFunnels: FunnelDaySeries
+  /** Per entry-date bucket: `series[t][k]` = median ms from step k-1 to step k; 0 for step 0. */
+  dayMedianTransTimes?: FunnelDaySeries
+  /** Per entry-date bucket: `series[t][k]` = mean ms from step k-1 to step k; 0 for step 0. */
+  dayAvgTransTimes?: FunnelDaySeries
+  /** Histogram per step of how long users took from the previous step (bins in ms). */
+  stepTransTimeDistribution?: FunnelStepDistribution
+  /** Histogram per step of how many times users did the previous step before converting. */
+  stepPrevStepCountDistribution?: FunnelStepDistribution
+  [key: string]: unknown
+}
+
+/** A funnel's per-bucket series (`dayFunnels` and the `day*TransTimes`): outer index = bucket. */
+export interface FunnelDaySeries {
+  xValues: string[]
+  formattedXValues?: string[]
+  series: number[][]
+}
+
+/** One histogram bin of a funnel step: `[start, end)` and what fell into it. */
+export interface FunnelBin {
+  start: number
+  end: number
+  /** Users, count and sum of the values in the bin. */
+  bin_dist: { uniques: number; totals: number; sums: number; [key: string]: unknown }
+  [key: string]: unknown
+}
+
+/** A per-step histogram of a funnel (§3.4); `step_bins[k]` belongs to step k. */
+export interface FunnelStepDistribution {
+  segment_index: number
+  step_bins: { bins: FunnelBin[]; [key: string]: unknown }[]
   [key: string]: unknown
 }
 

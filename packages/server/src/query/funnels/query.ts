@@ -23,7 +23,12 @@
  * - **Uniques**: per (segment, group, user) the entry that reaches the furthest step, the earliest such
  *   entry on ties; segments and the group-by are judged on the entry event only (rule 1), so a user can
  *   count in several groups. `n=new` keeps users whose first-ever event lies inside `[start, end]`.
- * - **dayFunnels** (rule 9): per entry bucket, each user's best entry of that bucket.
+ * - **dayFunnels** (rule 9): per entry bucket, each user's best entry of that bucket;
+ *   `dayMedianTransTimes`/`dayAvgTransTimes` take the transition times of that same path.
+ * - **Histograms** (`stepTransTimeDistribution`, `stepPrevStepCountDistribution`): over the counted
+ *   paths; their bins and counting are ours (unconfirmed), see `distribution.ts`.
+ * - **Counting**: uniques only. The spec's rule 4 describes a "totals" counting, but query-api.md
+ *   §3.4 defines no wire parameter that asks for it, so there is nothing to select it by.
  */
 import { DEFAULT_CONVERSION_WINDOW_SECONDS, FUNNEL_MODES, type FunnelMode } from '@ampkit/protocol'
 import type { EventSelector, PropertyRef, QueryRange, Segment } from '../ir.ts'

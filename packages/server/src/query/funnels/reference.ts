@@ -13,8 +13,15 @@ import { groupLabel } from '../property-filter.ts'
 import { INACTIVE_EVENT_TYPES, type QueryEvent } from '../query-event.ts'
 import { segmentMatcher } from '../segment.ts'
 import { bucketLabel } from '../time-buckets.ts'
+import {
+  type BinTally,
+  binIndex,
+  PREV_STEP_COUNT_BIN_STARTS,
+  tally,
+  transTimeStarts,
+} from './distribution.ts'
 import { effectiveWindowSeconds, type FunnelQuery } from './query.ts'
-import type { FunnelGroupTotals } from './result.ts'
+import type { FunnelGroupTotals, StepTotals } from './result.ts'
 
 /** A user's event with its whole second, in (second, append order) order. */
 interface Timed {
@@ -26,6 +33,11 @@ interface Timed {
 interface EntryOutcome {
   level: number
   secs: number[]
+}
+
+/** An entry's outcome with, per step k reached (k ≥ 1), its previous-step count. */
+interface CountedOutcome extends EntryOutcome {
+  prevCounts: number[]
 }
 
 const secondOf = (ms: number) => Math.floor(ms / 1000)
@@ -121,9 +133,37 @@ function unordered(matches: boolean[][], timed: Timed[], entry: number, windowS:
 interface Accumulator {
   totals: { segmentIndex: number; groupValue: string }
   /** user → best outcome (furthest, then earliest entry: the first seen among equals). */
-  best: Map<number, EntryOutcome>
-  /** bucket → user → furthest level. */
-  buckets: Map<string, Map<number, number>>
+  best: Map<number, CountedOutcome>
+  /** bucket → user → best outcome of the bucket's entries (the same rule). */
+  buckets: Map<string, Map<number, CountedOutcome>>
+}
+
+/** Keeps `outcome` for `user` unless one at least as far is already kept (entries come in order). */
+function keepBest(best: Map<number, CountedOutcome>, user: number, outcome: CountedOutcome) {
+  const kept = best.get(user)
+  if (kept === undefined || outcome.level > kept.level) best.set(user, outcome)
+}
+
+/** Transition time into step k (k ≥ 1) of a path reaching it, in ms. */
+function transitionMs(outcome: EntryOutcome, k: number): number {
+  return ((outcome.secs[k] as number) - (outcome.secs[k - 1] as number)) * 1000
+}
+
+/** Counts, exact medians and sums of the transition times of these counted paths. */
+function stepTotals(outcomes: Iterable<EntryOutcome>, steps: number): StepTotals {
+  const counts = new Array<number>(steps).fill(0)
+  const transitions: number[][] = Array.from({ length: steps }, () => [])
+  for (const outcome of outcomes) {
+    for (let k = 0; k < outcome.level; k++) {
+      counts[k] = (counts[k] ?? 0) + 1
+      if (k > 0) transitions[k]?.push(transitionMs(outcome, k))
+    }
+  }
+  return {
+    counts,
+    medianMs: transitions.map((list, k) => (k === 0 ? 0 : median(list))),
+    sumMs: transitions.map((list) => list.reduce((sum, value) => sum + value, 0)),
+  }
 }
 
 function median(values: number[]): number {
@@ -180,7 +220,18 @@ export function evaluateFunnelReference(
       const event = (timed[entry] as Timed).event
       if (!matches[0]?.[entry] || event.timeMs < range.startMs || event.timeMs >= range.endMs)
         continue
-      const outcome = walk(matches, timed, entry, windowS)
+      const walked = walk(matches, timed, entry, windowS)
+      // distribution.ts: step k−1's events from the entry's second through step k's, inclusive.
+      const prevCounts = walked.secs.map((sec, k) => {
+        if (k === 0) return 0
+        let count = 0
+        for (let j = 0; j < timed.length; j++) {
+          const at = (timed[j] as Timed).sec
+          if (matches[k - 1]?.[j] && at >= (walked.secs[0] as number) && at <= sec) count++
+        }
+        return count
+      })
+      const outcome: CountedOutcome = { ...walked, prevCounts }
       const groupValue = query.groupBy === undefined ? '' : groupLabel(query.groupBy, event)
       const bucket = bucketLabel(event.timeMs, range.interval, range.timeZone)
       segmentTests.forEach((test, segmentIndex) => {
@@ -191,40 +242,39 @@ export function evaluateFunnelReference(
           acc = { totals: { segmentIndex, groupValue }, best: new Map(), buckets: new Map() }
           groups.set(key, acc)
         }
-        const best = acc.best.get(user)
-        if (best === undefined || outcome.level > best.level) acc.best.set(user, outcome)
-        const perBucket = acc.buckets.get(bucket) ?? new Map<number, number>()
-        perBucket.set(user, Math.max(perBucket.get(user) ?? 0, outcome.level))
+        keepBest(acc.best, user, outcome)
+        const perBucket = acc.buckets.get(bucket) ?? new Map<number, CountedOutcome>()
+        keepBest(perBucket, user, outcome)
         acc.buckets.set(bucket, perBucket)
       })
     }
   }
 
   const steps = query.steps.length
+  const timeStarts = transTimeStarts(windowS)
   return [...groups.values()].map((acc) => {
-    const counts = new Array<number>(steps).fill(0)
-    const transitions: number[][] = Array.from({ length: steps }, () => [])
+    const transTimeBins = Array.from({ length: steps }, () => new Map<number, BinTally>())
+    const prevStepCountBins = Array.from({ length: steps }, () => new Map<number, BinTally>())
     for (const outcome of acc.best.values()) {
-      for (let k = 0; k < outcome.level; k++) {
-        counts[k] = (counts[k] ?? 0) + 1
-        if (k > 0)
-          transitions[k]?.push(
-            ((outcome.secs[k] as number) - (outcome.secs[k - 1] as number)) * 1000,
-          )
+      for (let k = 1; k < outcome.level; k++) {
+        const ms = transitionMs(outcome, k)
+        tally(transTimeBins[k] as Map<number, BinTally>, binIndex(timeStarts, ms), ms)
+        const count = outcome.prevCounts[k] as number
+        tally(
+          prevStepCountBins[k] as Map<number, BinTally>,
+          binIndex(PREV_STEP_COUNT_BIN_STARTS, count),
+          count,
+        )
       }
     }
-    const buckets = new Map<string, number[]>()
-    for (const [label, users] of acc.buckets) {
-      const row = new Array<number>(steps).fill(0)
-      for (const level of users.values()) for (let k = 0; k < level; k++) row[k] = (row[k] ?? 0) + 1
-      buckets.set(label, row)
-    }
+    const buckets = new Map<string, StepTotals>()
+    for (const [label, users] of acc.buckets) buckets.set(label, stepTotals(users.values(), steps))
     return {
       ...acc.totals,
-      counts,
-      medianMs: transitions.map((list, k) => (k === 0 ? 0 : median(list))),
-      sumMs: transitions.map((list) => list.reduce((sum, value) => sum + value, 0)),
+      ...stepTotals(acc.best.values(), steps),
       buckets,
+      transTimeBins,
+      prevStepCountBins,
     }
   })
 }

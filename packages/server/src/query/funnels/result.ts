@@ -6,13 +6,11 @@
 import type { FunnelSeries } from '@ampkit/protocol'
 import type { Interval } from '../ir.ts'
 import { bucketLabels } from '../time-buckets.ts'
-import { type FunnelQuery, stepNames } from './query.ts'
+import { prevStepCountDistribution, type StepBins, transTimeDistribution } from './distribution.ts'
+import { effectiveWindowSeconds, type FunnelQuery, stepNames } from './query.ts'
 
-/** What an engine computes for one (segment, group value). */
-export interface FunnelGroupTotals {
-  segmentIndex: number
-  /** The entry event's group label; '' without a group-by. */
-  groupValue: string
+/** Users reaching each step and their transition times: the whole range, or one bucket. */
+export interface StepTotals {
   /** `counts[k]`: users whose counted path reaches step k or further. */
   counts: number[]
   /**
@@ -22,8 +20,19 @@ export interface FunnelGroupTotals {
   medianMs: number[]
   /** `sumMs[k]`: sum of those transition times, in ms. */
   sumMs: number[]
-  /** Bucket label → users (best entry of the bucket) reaching each step. */
-  buckets: ReadonlyMap<string, readonly number[]>
+}
+
+/** What an engine computes for one (segment, group value). */
+export interface FunnelGroupTotals extends StepTotals {
+  segmentIndex: number
+  /** The entry event's group label; '' without a group-by. */
+  groupValue: string
+  /** Bucket label → the same, over each user's best entry of the bucket (rule 9). */
+  buckets: ReadonlyMap<string, StepTotals>
+  /** Per step, bin index → the counted paths' transition times into it (`distribution.ts`). */
+  transTimeBins: StepBins
+  /** Per step, bin index → the counted paths' previous-step counts (`distribution.ts`). */
+  prevStepCountBins: StepBins
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
@@ -48,7 +57,24 @@ function emptyTotals(segmentIndex: number, steps: number): FunnelGroupTotals {
     medianMs: zeros,
     sumMs: zeros,
     buckets: new Map(),
+    transTimeBins: [],
+    prevStepCountBins: [],
   }
+}
+
+const at = (list: readonly number[], k: number) => list[k] ?? 0
+
+/** Rounded medians (ms), 0 for step 0. */
+function medians(totals: StepTotals, steps: number): number[] {
+  return Array.from({ length: steps }, (_, k) => (k === 0 ? 0 : Math.round(at(totals.medianMs, k))))
+}
+
+/** Rounded means (ms) over the users reaching each step, 0 for step 0 and for nobody. */
+function averages(totals: StepTotals, steps: number): number[] {
+  return Array.from({ length: steps }, (_, k) => {
+    const count = at(totals.counts, k)
+    return k === 0 || count === 0 ? 0 : Math.round(at(totals.sumMs, k) / count)
+  })
 }
 
 /** One element of `data`. */
@@ -56,7 +82,16 @@ function seriesOf(query: FunnelQuery, totals: FunnelGroupTotals, xValues: string
   const steps = query.steps.length
   const { counts } = totals
   const first = counts[0] ?? 0
-  const at = (list: readonly number[], k: number) => list[k] ?? 0
+  const formattedXValues = xValues.map((label) => formattedLabel(label, query.range.interval))
+  // Buckets nobody entered answer zeros, as `dayFunnels` does.
+  const perBucket = (values: (bucket: StepTotals) => number[]) => ({
+    xValues,
+    formattedXValues,
+    series: xValues.map((label) => {
+      const bucket = totals.buckets.get(label)
+      return bucket === undefined ? new Array<number>(steps).fill(0) : values(bucket)
+    }),
+  })
   return {
     meta: { segmentIndex: totals.segmentIndex },
     groupValue: totals.groupValue,
@@ -64,18 +99,24 @@ function seriesOf(query: FunnelQuery, totals: FunnelGroupTotals, xValues: string
     cumulativeRaw: [...counts],
     cumulative: counts.map((count) => ratio(count, first)),
     stepByStep: counts.map((count, k) => ratio(count, k === 0 ? first : at(counts, k - 1))),
-    medianTransTimes: counts.map((_, k) => (k === 0 ? 0 : Math.round(at(totals.medianMs, k)))),
-    avgTransTimes: counts.map((count, k) =>
-      k === 0 || count === 0 ? 0 : Math.round(at(totals.sumMs, k) / count),
+    medianTransTimes: medians(totals, steps),
+    avgTransTimes: averages(totals, steps),
+    dayFunnels: perBucket((bucket) =>
+      Array.from({ length: steps }, (_, k) => at(bucket.counts, k)),
     ),
-    dayFunnels: {
-      xValues,
-      formattedXValues: xValues.map((label) => formattedLabel(label, query.range.interval)),
-      series: xValues.map((label) => {
-        const bucket = totals.buckets.get(label)
-        return Array.from({ length: steps }, (_, k) => (bucket === undefined ? 0 : at(bucket, k)))
-      }),
-    },
+    dayMedianTransTimes: perBucket((bucket) => medians(bucket, steps)),
+    dayAvgTransTimes: perBucket((bucket) => averages(bucket, steps)),
+    stepTransTimeDistribution: transTimeDistribution(
+      totals.segmentIndex,
+      steps,
+      effectiveWindowSeconds(query),
+      totals.transTimeBins,
+    ),
+    stepPrevStepCountDistribution: prevStepCountDistribution(
+      totals.segmentIndex,
+      steps,
+      totals.prevStepCountBins,
+    ),
   }
 }
 

@@ -12,7 +12,9 @@
  *   next active second), since the earliest one is not always the one that leads furthest;
  * - unordered: a range join of the entries with the step events of their window, and Hall's condition
  *   per subset of overlapping steps (the n-th matching event's second).
- * Last, the best entry per (segment, group, user) and per bucket, and the aggregates.
+ * Last, the best entry per (segment, group, user) and per bucket, and the aggregates: counts and
+ * transition times overall and per bucket, and the two histograms from the counted paths
+ * (`distributionSelects`).
  */
 import { NONE_VALUE } from '@ampkit/protocol'
 import type { Store } from '../../store/store.ts'
@@ -23,8 +25,14 @@ import { INACTIVE_EVENT_TYPES, queryEventsCte } from '../query-event.ts'
 import { CteList, segmentSql } from '../segment.ts'
 import { SqlParams } from '../sql-params.ts'
 import { bucketLabelSql, bucketStartSql } from '../time-buckets.ts'
+import {
+  type BinTally,
+  binIndexSql,
+  PREV_STEP_COUNT_BIN_STARTS,
+  transTimeStarts,
+} from './distribution.ts'
 import { effectiveWindowSeconds, type FunnelQuery } from './query.ts'
-import type { FunnelGroupTotals } from './result.ts'
+import type { FunnelGroupTotals, StepTotals } from './result.ts'
 
 /**
  * Positions pack (second − base, seq) into one BIGINT: seconds since just before the range in the
@@ -152,10 +160,10 @@ export function funnelSql(
     query.groupBy === undefined
       ? "''"
       : `coalesce(${propertyFirstSql(query.groupBy, 'ev')}, ${params.bind(NONE_VALUE)})`
-  // One narrow table of the step events (read once from the wide `ev`); the entry's bucket, group
-  // and segment flags are only computed on entries.
+  // One narrow table of the step events (read once from the wide `ev`: every row of it matches some
+  // step); the entry's bucket, group and segment flags are only computed on entries. Step-1 events
+  // that are no entries (after the range end) stay: the previous-step counts of step 2 count them.
   const onEntry = (expr: string) => `CASE WHEN ev.entry THEN ${expr} END`
-  const later = range(n, 2).map((k) => `m${k}`)
   ctes.add(
     'st',
     () => `st AS MATERIALIZED (SELECT ev.user_key, ev.pos, ev.sec, ${range(n)
@@ -168,8 +176,7 @@ export function funnelSql(
         .map((k) => `(${stepSql(k, 'ev')}) AS m${k}`)
         .join(', ')},
         (${stepSql(1, 'ev')}) AND ev.event_time_ms >= ${startMs} AND ev.event_time_ms < ${endMs}${newUsers} AS entry
-        FROM ev) ev
-      WHERE ${['ev.entry', ...later.map((m) => `ev.${m}`)].join(' OR ')})`,
+        FROM ev) ev)`,
   )
   ctes.add(
     'en',
@@ -214,24 +221,69 @@ export function funnelSql(
   )
   ctes.add(
     'best',
-    () => `best AS (SELECT seg, grp, user_key, max(l) AS l${times
+    () => `best AS MATERIALIZED (SELECT seg, grp, user_key, max(l) AS l, max(bk) AS bk${times
       .map((k) => `, arg_max(d${k}, bk) AS d${k}`)
       .join('')}
       FROM bu GROUP BY seg, grp, user_key)`,
   )
-  const totals = [
+  const stepAggregates = [
     ...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`),
     ...times.map((k) => `CAST(median(d${k}) AS DOUBLE) AS m${k}`),
     ...times.map((k) => `CAST(sum(d${k}) AS DOUBLE) AS u${k}`),
+  ].join(', ')
+  const selects = [
+    `SELECT 'total' AS kind, seg, grp, ${stepAggregates} FROM best GROUP BY seg, grp`,
+    // Per bucket, from each user's best entry of the bucket (rule 9), as the counts are.
+    `SELECT 'day' AS kind, seg, grp, ${bucketLabelSql('bucket', r.interval)} AS label, ${stepAggregates}
+    FROM bu GROUP BY seg, grp, bucket`,
   ]
-  const nulls = [...times.map((k) => `NULL AS m${k}`), ...times.map((k) => `NULL AS u${k}`)]
+  if (n > 1) selects.push(...distributionSelects(ctes, n, windowS, baseSec))
+  // BY NAME: each kind of row has its own columns, the others read NULL.
   const sql = `${ctes.toSql()}
-    SELECT 'total' AS kind, seg, grp, NULL AS label, ${totals.join(', ')} FROM best GROUP BY seg, grp
-    UNION ALL
-    SELECT 'day' AS kind, seg, grp, ${bucketLabelSql('bucket', r.interval)} AS label,
-      ${[...range(n).map((k) => `count(*) FILTER (WHERE l >= ${k}) AS c${k}`), ...nulls].join(', ')}
-    FROM bu GROUP BY seg, grp, bucket`
+    ${selects.join(' UNION ALL BY NAME ')}`
   return { sql, params }
+}
+
+/**
+ * The rows of the two histograms (`distribution.ts`), from the counted paths in `best` (one per
+ * segment, group and user) — no second pass over the events: the transition times are already
+ * there, and the previous-step counts join each converted path with its user's rows of the narrow
+ * `st` inside the path's own span. Rows: `kind` tt|pc, `seg`, `grp`, `step` (1-based), `bin`, and
+ * per bin `n` users, `s` sum and `x` largest value.
+ */
+function distributionSelects(ctes: CteList, n: number, windowS: number, baseSec: number): string[] {
+  const times = range(n, 2)
+  // The counted entry's position is in its best key (`level * 2^58 - p1`), its second in the
+  // position's high bits; the later steps' seconds follow from the transition times (whole seconds).
+  const t1 = `(l * ${2 ** 58} - bk) // ${SEQ_BITS_FACTOR} + ${baseSec}`
+  const sumOf = (k: number) =>
+    range(k, 2)
+      .map((j) => `coalesce(d${j}, 0)`)
+      .join(' + ')
+  ctes.add(
+    'bt',
+    () => `bt AS MATERIALIZED (SELECT seg, grp, user_key, l, t1${times.map((k) => `, d${k}, t1 + (${sumOf(k)}) // 1000 AS t${k}`).join('')}
+      FROM (SELECT *, ${t1} AS t1 FROM best WHERE l >= 2))`,
+  )
+  // Step k−1's events from the entry's second through step k's. Beyond the level t_k repeats the
+  // last step's second (so t_N ends the path's span); those counts are never read.
+  ctes.add(
+    'pcs',
+    () => `pcs AS (SELECT b.seg, b.grp, b.l${times
+      .map((k) => `, count(*) FILTER (WHERE s.m${k - 1} AND s.sec <= b.t${k}) AS pc${k}`)
+      .join('')}
+      FROM bt b JOIN st s ON s.user_key = b.user_key AND s.sec >= b.t1 AND s.sec <= b.t${n}
+      GROUP BY b.seg, b.grp, b.user_key, b.l)`,
+  )
+  const histogram = (kind: string, from: string, value: (k: number) => string, starts: number[]) =>
+    `SELECT '${kind}' AS kind, seg, grp, step, ${binIndexSql(starts, 'v')} AS bin,
+      count(*) AS n, CAST(sum(v) AS DOUBLE) AS s, CAST(max(v) AS DOUBLE) AS x
+    FROM (${times.map((k) => `SELECT seg, grp, ${k} AS step, ${value(k)} AS v FROM ${from} WHERE l >= ${k}`).join(' UNION ALL ')})
+    GROUP BY seg, grp, step, bin`
+  return [
+    histogram('tt', 'bt', (k) => `d${k}`, transTimeStarts(windowS)),
+    histogram('pc', 'pcs', (k) => `pc${k}`, [...PREV_STEP_COUNT_BIN_STARTS]),
+  ]
 }
 
 /**
@@ -433,8 +485,13 @@ export async function runFunnelSql(
   const { sql, params } = funnelSql(query, projectId, cohorts)
   const rows = await store.selectRows(sql, params.values)
   const n = query.steps.length
-  const groups = new Map<string, FunnelGroupTotals & { buckets: Map<string, number[]> }>()
-  const groupOf = (row: Record<string, unknown>) => {
+  interface Group extends FunnelGroupTotals {
+    buckets: Map<string, StepTotals>
+    transTimeBins: Map<number, BinTally>[]
+    prevStepCountBins: Map<number, BinTally>[]
+  }
+  const groups = new Map<string, Group>()
+  const groupOf = (row: Record<string, unknown>): Group => {
     const key = `${num(row.seg)}\u0000${String(row.grp)}`
     let group = groups.get(key)
     if (group === undefined) {
@@ -446,21 +503,31 @@ export async function runFunnelSql(
         medianMs: zeros,
         sumMs: zeros,
         buckets: new Map(),
+        transTimeBins: Array.from({ length: n }, () => new Map()),
+        prevStepCountBins: Array.from({ length: n }, () => new Map()),
       }
       groups.set(key, group)
     }
     return group
   }
+  const stepTotalsOf = (row: Record<string, unknown>): StepTotals => ({
+    counts: range(n).map((k) => num(row[`c${k}`])),
+    medianMs: range(n).map((k) => (k === 1 ? 0 : num(row[`m${k}`]))),
+    sumMs: range(n).map((k) => (k === 1 ? 0 : num(row[`u${k}`]))),
+  })
   for (const row of rows) {
     const group = groupOf(row)
-    const counts = range(n).map((k) => num(row[`c${k}`]))
-    if (row.kind === 'day') {
-      group.buckets.set(String(row.label), counts)
-      continue
+    if (row.kind === 'total') Object.assign(group, stepTotalsOf(row))
+    else if (row.kind === 'day') group.buckets.set(String(row.label), stepTotalsOf(row))
+    else {
+      // `step` is 1-based in the SQL (step 2 = index 1).
+      const bins = row.kind === 'tt' ? group.transTimeBins : group.prevStepCountBins
+      bins[num(row.step) - 1]?.set(num(row.bin), {
+        users: num(row.n),
+        sum: num(row.s),
+        max: num(row.x),
+      })
     }
-    group.counts = counts
-    group.medianMs = range(n).map((k) => (k === 1 ? 0 : num(row[`m${k}`])))
-    group.sumMs = range(n).map((k) => (k === 1 ? 0 : num(row[`u${k}`])))
   }
   return [...groups.values()]
 }

@@ -1,5 +1,5 @@
 /** Shared pieces of the funnel tests: building queries and running both engines on one store. */
-import type { FunnelSeries, WireEvent } from '@ampkit/protocol'
+import type { FunnelSeries, FunnelStepDistribution, WireEvent } from '@ampkit/protocol'
 import type { FunnelQuery } from '../../../src/query/funnels/query.ts'
 import { evaluateFunnelReference } from '../../../src/query/funnels/reference.ts'
 import { funnelSeries } from '../../../src/query/funnels/result.ts'
@@ -80,4 +80,22 @@ export async function storeWithDatasets(datasets: readonly WireEvent[][]): Promi
     })
   }
   return store
+}
+
+/**
+ * The non-empty bins of a histogram, per step, as `[start, end, uniques, sums]` (every bin of the
+ * ladder is answered; the empty ones would only make the expectations long). Checks on the way that
+ * `totals` equals `uniques` (uniques counting: one counted path per user).
+ */
+export function filledBins(
+  distribution: FunnelStepDistribution | undefined,
+): [number, number, number, number][][] {
+  return (distribution?.step_bins ?? []).map((step) =>
+    step.bins
+      .filter((bin) => bin.bin_dist.uniques > 0)
+      .map((bin) => {
+        if (bin.bin_dist.totals !== bin.bin_dist.uniques) throw new Error('totals ≠ uniques')
+        return [bin.start, bin.end, bin.bin_dist.uniques, bin.bin_dist.sums]
+      }),
+  )
 }

@@ -1,7 +1,9 @@
+import type { FunnelSeries } from '@ampkit/protocol'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../../src/errors.ts'
 import { parseFunnelQuery } from '../../../src/query/funnels/query.ts'
 import { basicAuth, json, ORIGIN, PROJECT, postJson, testApp } from '../../helpers/app-fixture.ts'
+import { filledBins } from './funnel-helpers.ts'
 
 const A = JSON.stringify({ event_type: 'A' })
 const B = JSON.stringify({ event_type: 'ce:B' })
@@ -123,19 +125,32 @@ describe('GET /api/2/funnels', () => {
     const body = await json(response)
     expect(body.timeComputed).toBe(now)
     // ann and bob enter on A; ann does B 2 minutes later; cat never enters.
-    expect(body.data).toEqual([
-      {
-        meta: { segmentIndex: 0 },
-        groupValue: '',
-        events: ['A', 'B'],
-        cumulativeRaw: [2, 1],
-        cumulative: [1, 0.5],
-        stepByStep: [1, 0.5],
-        medianTransTimes: [0, 120_000],
-        avgTransTimes: [0, 120_000],
-        dayFunnels: { xValues: ['2024-07-01'], formattedXValues: ['Jul 1'], series: [[2, 1]] },
-      },
-    ])
+    const data = body.data as FunnelSeries[]
+    const day = (series: number[][]) => ({
+      xValues: ['2024-07-01'],
+      formattedXValues: ['Jul 1'],
+      series,
+    })
+    const [first] = data
+    const { stepTransTimeDistribution, stepPrevStepCountDistribution, ...rest } = first ?? {}
+    expect(data).toHaveLength(1)
+    expect(rest).toEqual({
+      meta: { segmentIndex: 0 },
+      groupValue: '',
+      events: ['A', 'B'],
+      cumulativeRaw: [2, 1],
+      cumulative: [1, 0.5],
+      stepByStep: [1, 0.5],
+      medianTransTimes: [0, 120_000],
+      avgTransTimes: [0, 120_000],
+      dayFunnels: day([[2, 1]]),
+      dayMedianTransTimes: day([[0, 120_000]]),
+      dayAvgTransTimes: day([[0, 120_000]]),
+    })
+    // ann's 120 s fall in the [2 min, 5 min) bin; she did A once before B.
+    expect(stepTransTimeDistribution?.segment_index).toBe(0)
+    expect(filledBins(stepTransTimeDistribution)).toEqual([[], [[120_000, 300_000, 1, 120_000]]])
+    expect(filledBins(stepPrevStepCountDistribution)).toEqual([[], [[1, 2, 1, 1]]])
   })
 
   it('answers 400 with the JSON error body for a bad parameter, and 401 without credentials', async () => {

@@ -6,6 +6,7 @@ import type { FunnelSeries, WireEvent } from '@ampkit/protocol'
 import { describe, expect, it } from 'vitest'
 import { storeWithEvents } from '../helpers/random-dataset.ts'
 import {
+  filledBins,
   funnelQuery,
   type QueryOptions,
   referenceAnswer,
@@ -274,6 +275,116 @@ describe('dayFunnels', () => {
         [2, 1],
       ],
     })
+  })
+})
+
+describe('transition times per day and the two histograms', () => {
+  it('pins dayMedianTransTimes, dayAvgTransTimes and both step distributions on a hand-computed dataset', async () => {
+    const DAY = 86_400
+    // Ordered A → B → C, default 30-day window, range 07-01..07-02, daily buckets.
+    // p1 07-01: A@0 A@5 B@20 C@80          path A@0 → B@20 (20 s) → C@80 (60 s)
+    // p2 07-01: A@0 B@3 B@4 C@4000         path A@0 → B@3 (3 s) → C@4000 (3,997 s)
+    //    07-02: A@D B@D+10                 path A → B (10 s): level 2 for that day; overall the
+    //                                      07-01 entry gets further and is the counted one
+    // p3 07-01: A@0 B@30                   path A → B (30 s)
+    // p4 07-01: A@0                        entry only
+    // p5 07-02: A@D B@D+100 C@D+200        path A → B (100 s) → C (100 s)
+    const data = await funnel(
+      [
+        ev('p1', 'A', t(0)),
+        ev('p1', 'A', t(5)),
+        ev('p1', 'B', t(20)),
+        ev('p1', 'C', t(80)),
+        ev('p2', 'A', t(0)),
+        ev('p2', 'B', t(3)),
+        ev('p2', 'B', t(4)),
+        ev('p2', 'C', t(4000)),
+        ev('p2', 'A', t(DAY)),
+        ev('p2', 'B', t(DAY + 10)),
+        ev('p3', 'A', t(0)),
+        ev('p3', 'B', t(30)),
+        ev('p4', 'A', t(0)),
+        ev('p5', 'A', t(DAY)),
+        ev('p5', 'B', t(DAY + 100)),
+        ev('p5', 'C', t(DAY + 200)),
+      ],
+      ['A', 'B', 'C'],
+      { end: '20240702' },
+    )
+    const [series] = data
+    // Overall, counted paths: step 0 p1..p5 = 5, step 1 p1 p2 p3 p5 = 4, step 2 p1 p2 p5 = 3.
+    expect(series?.cumulativeRaw).toEqual([5, 4, 3])
+    // A → B: 3,000 20,000 30,000 100,000 → median (20,000 + 30,000) / 2 = 25,000;
+    //        mean 153,000 / 4 = 38,250.
+    // B → C: 60,000 100,000 3,997,000 → median 100,000; mean 4,157,000 / 3 = 1,385,666.7 → 1,385,667.
+    expect(series?.medianTransTimes).toEqual([0, 25_000, 100_000])
+    expect(series?.avgTransTimes).toEqual([0, 38_250, 1_385_667])
+    const days = { xValues: ['2024-07-01', '2024-07-02'], formattedXValues: ['Jul 1', 'Jul 2'] }
+    // 07-01: p1 p2 p3 p4 → [4, 3, 2]; 07-02: p2 (level 2) p5 (level 3) → [2, 2, 1].
+    expect(series?.dayFunnels).toEqual({
+      ...days,
+      series: [
+        [4, 3, 2],
+        [2, 2, 1],
+      ],
+    })
+    // 07-01 A → B: 3,000 20,000 30,000 → median 20,000, mean 53,000 / 3 = 17,666.7 → 17,667;
+    //       B → C: 60,000 3,997,000 → median = mean = 4,057,000 / 2 = 2,028,500.
+    // 07-02 A → B: p2 10,000, p5 100,000 → median = mean = 55,000; B → C: p5 100,000.
+    expect(series?.dayMedianTransTimes).toEqual({
+      ...days,
+      series: [
+        [0, 20_000, 2_028_500],
+        [0, 55_000, 100_000],
+      ],
+    })
+    expect(series?.dayAvgTransTimes).toEqual({
+      ...days,
+      series: [
+        [0, 17_667, 2_028_500],
+        [0, 55_000, 100_000],
+      ],
+    })
+    // Transition bins (ms) of the counted paths:
+    // A → B: 3,000 in [1 s, 5 s); 20,000 in [10 s, 30 s); 30,000 in [30 s, 1 min);
+    //        100,000 in [1 min, 2 min).
+    // B → C: 60,000 and 100,000 in [1 min, 2 min) (sum 160,000); 3,997,000 in [1 h, 2 h).
+    expect(filledBins(series?.stepTransTimeDistribution)).toEqual([
+      [],
+      [
+        [1_000, 5_000, 1, 3_000],
+        [10_000, 30_000, 1, 20_000],
+        [30_000, 60_000, 1, 30_000],
+        [60_000, 120_000, 1, 100_000],
+      ],
+      [
+        [60_000, 120_000, 2, 160_000],
+        [3_600_000, 7_200_000, 1, 3_997_000],
+      ],
+    ])
+    // The ladder stops at the 30-day window: the last bin is [30 d, 30 d + 1 s), 20 bins per step.
+    const bins = series?.stepTransTimeDistribution?.step_bins[1]?.bins ?? []
+    expect(bins).toHaveLength(20)
+    expect(bins.at(-1)).toEqual({
+      start: 2_592_000_000,
+      end: 2_592_001_000,
+      bin_dist: { uniques: 0, totals: 0, sums: 0 },
+    })
+    // Previous-step counts, from the entry's second through the step's:
+    // B: p1 did A twice (A@0, A@5 ≤ 20), p2 p3 p5 once → [1, 2): 3 users (sum 3), [2, 3): 1 (sum 2).
+    // C: p2 did B twice (B@3, B@4 ≤ 4000), p1 p5 once → [1, 2): 2 (sum 2), [2, 3): 1 (sum 2).
+    expect(filledBins(series?.stepPrevStepCountDistribution)).toEqual([
+      [],
+      [
+        [1, 2, 3, 3],
+        [2, 3, 1, 2],
+      ],
+      [
+        [1, 2, 2, 2],
+        [2, 3, 1, 2],
+      ],
+    ])
+    expect(series?.stepPrevStepCountDistribution?.segment_index).toBe(0)
   })
 })
 
