@@ -1,12 +1,13 @@
 /** The outbox's small parts: the checksum, the lock file rules and the option resolution. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as zlib from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ConfigError, OutboxError, resolveNodeOptions } from '../../src/index.ts'
 import { crc32, crc32Table } from '../../src/outbox/crc32.ts'
-import { acquireLock } from '../../src/outbox/lock.ts'
+import { acquireLock, processStartTicks } from '../../src/outbox/lock.ts'
 
 let dir: string
 
@@ -43,13 +44,66 @@ describe('the outbox lock', () => {
   it("takes over a lock left by an earlier process that had this process's pid (a restarted container)", () => {
     writeFileSync(join(dir, 'LOCK'), `${process.pid}\n`)
     const release = acquireLock(dir)
-    expect(readFileSync(join(dir, 'LOCK'), 'utf8').trim()).toBe(String(process.pid))
+    expect(readFileSync(join(dir, 'LOCK'), 'utf8').split('\n')[0]).toBe(String(process.pid))
     release()
   })
 
   it('takes over a lock file without a pid (a crash between create and write)', () => {
     writeFileSync(join(dir, 'LOCK'), '')
     acquireLock(dir)()
+  })
+})
+
+describe.skipIf(!existsSync('/proc/self/stat'))('the outbox lock and recycled pids (Linux)', () => {
+  let other: ChildProcess | undefined
+  const bootId = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+
+  beforeEach(async () => {
+    // A live process that is not an ampkit client: stands for whoever got the crashed owner's pid.
+    other = spawn('sleep', ['30'], { stdio: 'ignore' })
+    await new Promise((resolve) => other!.once('spawn', resolve))
+  })
+
+  afterEach(() => {
+    other?.kill('SIGKILL')
+  })
+
+  it('records this process, its start time and the boot in the lock file', () => {
+    const release = acquireLock(dir)
+    const [pid, ticks, boot] = readFileSync(join(dir, 'LOCK'), 'utf8').split('\n')
+    expect(Number(pid)).toBe(process.pid)
+    expect(ticks).toBe(processStartTicks(process.pid))
+    expect(boot).toBe(bootId())
+    release()
+  })
+
+  it('refuses while the very process that took the lock still runs', () => {
+    const pid = other!.pid!
+    writeFileSync(join(dir, 'LOCK'), `${pid}\n${processStartTicks(pid)}\n${bootId()}\n`)
+    expect(() => acquireLock(dir)).toThrow(expect.objectContaining({ code: 'E_OUTBOX_LOCKED' }))
+  })
+
+  it('takes over when the pid is alive but is a different process (started at another time)', () => {
+    const pid = other!.pid!
+    const ticks = Number(processStartTicks(pid))
+    writeFileSync(join(dir, 'LOCK'), `${pid}\n${ticks - 1}\n${bootId()}\n`)
+    const release = acquireLock(dir)
+    expect(Number(readFileSync(join(dir, 'LOCK'), 'utf8').split('\n')[0])).toBe(process.pid)
+    release()
+  })
+
+  it('takes over a lock taken in an earlier boot', () => {
+    const pid = other!.pid!
+    writeFileSync(
+      join(dir, 'LOCK'),
+      `${pid}\n${processStartTicks(pid)}\n00000000-0000-0000-0000-000000000000\n`,
+    )
+    acquireLock(dir)()
+  })
+
+  it('keeps refusing on a live pid when the lock holds only a pid (written by an older version)', () => {
+    writeFileSync(join(dir, 'LOCK'), `${other!.pid}\n`)
+    expect(() => acquireLock(dir)).toThrow(expect.objectContaining({ code: 'E_OUTBOX_LOCKED' }))
   })
 })
 
