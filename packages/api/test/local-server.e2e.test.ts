@@ -62,6 +62,9 @@ function client(extra: Parameters<typeof createAmplitudeApi>[0]['hooks'] = {}) {
   })
 }
 
+/** One element of a funnel answer, as the client's own signature types it. */
+type FunnelAnswer = Awaited<ReturnType<AmplitudeApi['funnels']>>['data'][number]
+
 async function addFault(rule: Record<string, unknown>): Promise<void> {
   const response = await fetch(`${server.url}/_ampkit/faults`, {
     method: 'POST',
@@ -190,8 +193,27 @@ describe('@ampkit/api against the local server', () => {
       start: today(),
       end: today(),
     })
-    expect(funnel.data[0]?.cumulativeRaw).toEqual([2, 1])
-    expect(funnel.data[0]?.stepByStep).toEqual([1, 0.5])
+    const [series] = funnel.data
+    expect(series?.cumulativeRaw).toEqual([2, 1])
+    expect(series?.stepByStep).toEqual([1, 0.5])
+    // One day, one converting user (alice): the day's times are hers, as are the overall ones.
+    const aliceMs = series?.medianTransTimes[1]
+    expect(series?.avgTransTimes).toEqual([0, aliceMs])
+    expect(series?.dayMedianTransTimes?.series).toEqual([[0, aliceMs]])
+    expect(series?.dayAvgTransTimes?.series).toEqual([[0, aliceMs]])
+    // The histograms hold her once: her transition time, and one Search before Play Song.
+    const filled = (distribution: FunnelAnswer['stepTransTimeDistribution']) =>
+      distribution?.step_bins.map((step) =>
+        step.bins.filter((bin) => bin.bin_dist.uniques > 0).map((bin) => bin.bin_dist),
+      )
+    expect(filled(series?.stepTransTimeDistribution)).toEqual([
+      [],
+      [{ uniques: 1, totals: 1, sums: aliceMs }],
+    ])
+    expect(filled(series?.stepPrevStepCountDistribution)).toEqual([
+      [],
+      [{ uniques: 1, totals: 1, sums: 1 }],
+    ])
     const sequential = await api.funnels({
       steps: ['Search', 'Play Song'],
       start: today(),
