@@ -48,6 +48,7 @@ import { handleUpload, uploadByteLimit } from './routes/upload.ts'
 import { handleUsers } from './routes/users.ts'
 import { Slots } from './slots.ts'
 import type { Store } from './store/store.ts'
+import { USER_PROPERTY_UPDATES_PER_HOUR, UserPropertyBudget } from './store/user-property-budget.ts'
 import { TaxonomyStore } from './taxonomy/taxonomy-store.ts'
 
 /** Per user/device rate limits (ingestion-api.md §6). */
@@ -67,6 +68,12 @@ export interface RateLimitOptions {
    * @default off
    */
   batchDailyQuotaEvents?: number
+  /**
+   * User-property updates applied per Amplitude id per clock hour; past it an update is dropped
+   * and its event still stored (ingestion-api.md §2; what counts as one update is described in
+   * `store/user-property-budget.ts`). @default 1800
+   */
+  userPropertyUpdatesPerHour?: number
 }
 
 /** Where the server writes its lines. Lines never hold a key, a query string or a body. */
@@ -87,7 +94,10 @@ export interface ServerAppOptions {
   cohorts?: CohortJobOptions
   /** User deletion jobs (query-api.md §5.2). @default {} */
   deletions?: DeletionOptions
-  /** Per user/device throttling, answered 429; `false` turns it off. @default true */
+  /**
+   * Per user/device throttling, answered 429, and the hourly user-property update budget; `false`
+   * turns both off. @default true
+   */
   rateLimits?: boolean | RateLimitOptions
   /** Enables the fault-injection admin API at `/_ampkit/faults`. @default false */
   faults?: boolean
@@ -185,6 +195,14 @@ export function resolveServerAppOptions(options: ServerAppOptions): ResolvedOpti
       epsLimit: positive(settings.batchEpsLimit, 'rateLimits.batchEpsLimit', BATCH_EPS_LIMIT),
       windowMs,
       maxTrackedKeys,
+    })
+    limiters.userProperties = new UserPropertyBudget({
+      updatesPerHour: positive(
+        settings.userPropertyUpdatesPerHour,
+        'rateLimits.userPropertyUpdatesPerHour',
+        USER_PROPERTY_UPDATES_PER_HOUR,
+      ),
+      maxTrackedIds: maxTrackedKeys,
     })
     if (settings.batchDailyQuotaEvents !== undefined) {
       const quota = positive(settings.batchDailyQuotaEvents, 'rateLimits.batchDailyQuotaEvents', 1)

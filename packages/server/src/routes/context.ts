@@ -6,6 +6,7 @@ import type { ProjectRegistry } from '../projects.ts'
 import type { CohortResolver } from '../query/cohort-members.ts'
 import type { RateLimiter } from '../rate-limiter.ts'
 import type { Store } from '../store/store.ts'
+import type { UserPropertyBudget } from '../store/user-property-budget.ts'
 
 /** Per-request facts a handler reports back for the request log line. */
 export interface RequestNotes {
@@ -25,8 +26,16 @@ export interface RouteContext {
   now: () => number
   /** Deadline for a request body to arrive, in ms. */
   bodyTimeoutMs: number
-  /** Per-path rate limiters and the Batch daily quota; absent when off. */
-  limiters: { httpV2?: RateLimiter; batch?: RateLimiter; batchDailyQuota?: RateLimiter }
+  /**
+   * Per-path rate limiters, the Batch daily quota and the user-property update budget; absent when
+   * off.
+   */
+  limiters: {
+    httpV2?: RateLimiter
+    batch?: RateLimiter
+    batchDailyQuota?: RateLimiter
+    userProperties?: UserPropertyBudget
+  }
   /** The client's address, when known (the node adapter passes it), for `ip: "$remote"`. */
   remoteAddress: string | undefined
   notes: RequestNotes

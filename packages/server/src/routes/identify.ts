@@ -80,6 +80,7 @@ function ingestContext(context: RouteContext, project: Project, path: IngestPath
     receivedAtMs: context.now(),
     path,
     sourceIp: context.remoteAddress,
+    userPropertyBudget: context.limiters.userProperties,
   }
 }
 

@@ -86,6 +86,7 @@ export async function handleUpload(context: RouteContext, path: UploadPath): Pro
     clientUploadTimeMs: clientUploadTime(parsed),
     path,
     sourceIp: context.remoteAddress,
+    userPropertyBudget: context.limiters.userProperties,
   })
   if (counts) {
     limiter?.record(counts, receivedAtMs)

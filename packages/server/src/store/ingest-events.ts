@@ -110,6 +110,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+function hasKeys(value: Record<string, unknown>): boolean {
+  for (const _ in value) return true
+  return false
+}
+
+/**
+ * True when a user-property update for `profile` may be applied: it names something, and the
+ * hourly budget (when the request has one) still has room for it (`user-property-budget.ts`).
+ */
+export function mayUpdateProperties(
+  profile: UserProfile,
+  update: Record<string, unknown>,
+  context: IngestContext,
+): boolean {
+  if (!hasKeys(update)) return false
+  const budget = context.userPropertyBudget
+  return budget === undefined || budget.take(profile.amplitudeId, context.receivedAtMs)
+}
+
 /**
  * The de-duplication key's hash: (project, device_id, insert_id), or (project, user_id, insert_id)
  * when there is no device id; undefined without an insert_id (such events never de-duplicate).
@@ -309,7 +328,12 @@ export function prepareEvents(
         firstEvent = true
       }
       const update = event.user_properties
-      if (isObject(update) && event.$skip_user_properties_sync !== true && !isGroupIdentify) {
+      if (
+        isObject(update) &&
+        event.$skip_user_properties_sync !== true &&
+        !isGroupIdentify &&
+        mayUpdateProperties(profile, update, context)
+      ) {
         propertiesUpdated = book.applyUserProperties(profile, update)
       }
       if (isIdentify && isObject(event.groups)) book.setUserGroups(profile, groupsOf(event.groups))
@@ -393,8 +417,9 @@ export function applyIdentifications(
     const deviceId = str(identification.device_id) ?? undefined
     const profile = book.resolve(context.projectId, userId, deviceId)
     if (profile === undefined) continue
-    if (isObject(identification.user_properties)) {
-      book.applyUserProperties(profile, identification.user_properties)
+    const update = identification.user_properties
+    if (isObject(update) && mayUpdateProperties(profile, update, context)) {
+      book.applyUserProperties(profile, update)
     }
     if (isObject(identification.groups))
       book.setUserGroups(profile, groupsOf(identification.groups))

@@ -3,6 +3,7 @@
  * the database. The DuckDB implementation lives in `duckdb-store.ts`; routes depend only on this.
  */
 import type { GroupIdentification, Identification, WireEvent } from '@ampkit/protocol'
+import type { UserPropertyBudget } from './user-property-budget.ts'
 
 /** The ingestion path an event arrived through; recorded in the export record's `data.path`. */
 export type IngestPath = '/2/httpapi' | '/batch' | '/identify' | '/groupidentify' | '/attribution'
@@ -18,6 +19,11 @@ export interface IngestContext {
   path: IngestPath
   /** The request's source address, used for `ip: "$remote"`. */
   sourceIp?: string | undefined
+  /**
+   * The user-property update budget (1,800 updates per hour per Amplitude id, ingestion-api.md §2):
+   * an update it refuses is dropped and its event stored all the same. Absent: never refused.
+   */
+  userPropertyBudget?: UserPropertyBudget | undefined
 }
 
 /** What an ingest call did. */
