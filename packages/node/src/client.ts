@@ -468,7 +468,7 @@ export class AmpkitClient implements NodeClient {
       this.#beforeInit.push(() => {
         this.#process(ready ?? (this.#ready as Ready), record, event)
       })
-      return new TrackHandle(record, event.insert_id)
+      return new TrackHandle(record, event.insert_id, event.event_type)
     }
     return this.#process(ready, record, event)
   }
@@ -517,7 +517,7 @@ export class AmpkitClient implements NodeClient {
       const sessionId = sessions.sessionFor(wire.device_id, wire.user_id, wire.time ?? now)
       if (sessionId !== undefined) wire.session_id = sessionId
     }
-    const handle = new TrackHandle(record, wire.insert_id)
+    const handle = new TrackHandle(record, wire.insert_id, wire.event_type)
     if (this.#plugins.transforms) {
       // Plugins are async; chaining keeps events in call order.
       this.#chain = this.#chain.then(() => this.#transformThenEnqueue(ready, record, wire))
@@ -603,7 +603,7 @@ export class AmpkitClient implements NodeClient {
   ): TrackHandle {
     record.event = event
     ready.publisher.refuse(record, reason, message)
-    return new TrackHandle(record, event.insert_id)
+    return new TrackHandle(record, event.insert_id, event.event_type)
   }
 }
 

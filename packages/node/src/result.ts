@@ -17,8 +17,15 @@ export const MESSAGES = {
   notInitialized: 'Client not initialized',
 } as const
 
-/** Builds the result of a settled event; the event is rebuilt from its JSON only now. */
-export function buildResult(record: QueuedEvent): Result {
+/**
+ * Builds the result of a settled event; the event is rebuilt from its JSON only now. `known` stands
+ * in for the event when its JSON is gone: an event the durable outbox spilled to disk keeps no copy
+ * in memory (that is what bounds memory in an outage), so its 202 result names it by type and id.
+ */
+export function buildResult(
+  record: QueuedEvent,
+  known?: Pick<Event, 'event_type' | 'insert_id'>,
+): Result {
   let event = record.event
   if (event === undefined && record.json !== '') {
     event = JSON.parse(record.json) as Event
@@ -27,12 +34,12 @@ export function buildResult(record: QueuedEvent): Result {
   }
   const settled = record.settled
   const result: Result = {
-    event: event ?? ({ event_type: '' } as Event),
+    event: event ?? ({ ...known, event_type: known?.event_type ?? '' } as Event),
     code: settled?.code ?? 0,
     message: settled?.message ?? '',
   }
   if (settled?.reason !== undefined) result.reason = settled.reason
-  const insertId = event?.insert_id
+  const insertId = event?.insert_id ?? known?.insert_id
   if (insertId !== undefined) result.insertId = insertId
   return result
 }
@@ -65,11 +72,14 @@ export class TrackHandle implements AmplitudeReturn<Result> {
   /** The event's `insert_id`, known as soon as the call returns. */
   readonly insertId: string | undefined
   readonly #record: QueuedEvent
+  /** The event's type, for a result whose event JSON is no longer in memory. */
+  readonly #eventType: string
   #promise: Promise<Result> | undefined
 
-  constructor(record: QueuedEvent, insertId: string | undefined) {
+  constructor(record: QueuedEvent, insertId: string | undefined, eventType = '') {
     this.#record = record
     this.insertId = insertId
+    this.#eventType = eventType
   }
 
   /** Resolves to `{ event, code, message }` at delivery (or failure); created on first read. */
@@ -78,7 +88,12 @@ export class TrackHandle implements AmplitudeReturn<Result> {
     const record = this.#record
     this.#promise =
       record.settled !== undefined
-        ? Promise.resolve(buildResult(record))
+        ? Promise.resolve(
+            buildResult(record, {
+              event_type: this.#eventType,
+              ...(this.insertId === undefined ? {} : { insert_id: this.insertId }),
+            }),
+          )
         : new Promise<Result>((resolve) => {
             record.resolve = resolve
           })

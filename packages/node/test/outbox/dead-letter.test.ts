@@ -109,7 +109,12 @@ describe('promises of events kept on disk', () => {
     await client.persisted()
     // Nobody asked for its promise in the turn it was tracked, and it lives on disk only.
     expect(late.settled).toBe(true)
-    expect(await late.promise).toMatchObject({ code: 202 })
+    // Its JSON is on disk only; the result still names the event by type and insert_id.
+    expect(await late.promise).toMatchObject({
+      code: 202,
+      event: { event_type: 'Late', insert_id: late.insertId },
+      insertId: late.insertId,
+    })
     await server.restart()
     await client.flush().promise
     expect((await Promise.all(early)).map((r) => r.code)).toEqual(Array(10).fill(200))
