@@ -86,6 +86,25 @@ export function deleteUsersStatements(
     sql: `DELETE FROM users WHERE project_id = ? AND amplitude_id IN (${list})`,
     params: [projectId, ...ids],
   })
+  // The users' advertising ids, and every log row of the attributions applied to them (the row
+  // that held one too, or it would be held again at the next open).
+  statements.push(
+    {
+      sql: `DELETE FROM advertising_ids WHERE project_id = ? AND (id_type, id_value) IN (
+        SELECT (id_type, id_value) FROM advertising_ids_current
+        WHERE project_id = ? AND amplitude_id IN (${list}))`,
+      params: [projectId, projectId, ...ids],
+    },
+    {
+      sql: `DELETE FROM advertising_ids WHERE project_id = ? AND amplitude_id IN (${list})`,
+      params: [projectId, ...ids],
+    },
+    {
+      sql: `DELETE FROM attributions WHERE project_id = ? AND uuid IN (
+        SELECT uuid FROM attributions WHERE project_id = ? AND amplitude_id IN (${list}))`,
+      params: [projectId, projectId, ...ids],
+    },
+  )
   // No id-floor row: the highest id ever issued is kept in `ampkit_meta` as ids are issued
   // (`amplitude-id-floor.ts`), so a deleted user's id is never reissued after a restart.
   return statements

@@ -17,6 +17,12 @@ import {
 } from '@ampkit/protocol'
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { ID_FLOOR_OPEN_STATEMENTS, idFloorRow, READ_ID_FLOOR_SQL } from './amplitude-id-floor.ts'
+import {
+  ATTRIBUTION_HOLD_MS,
+  AttributionBook,
+  expiredAttributionStatements,
+  HELD_ATTRIBUTIONS_SQL,
+} from './attribution-book.ts'
 import { DedupIndex } from './dedup-index.ts'
 import { deleteUsersStatements, planUserDeletion } from './delete-users.ts'
 import { EVENT_COLUMNS, EVENT_SELECT_LIST, type EventRow, eventRowFromObject } from './event-row.ts'
@@ -26,6 +32,7 @@ import {
   dedupHash,
   type IngestState,
   prepareEvents,
+  receiveAttribution,
 } from './ingest-events.ts'
 import { FIRST_AMPLITUDE_ID, ProfileBook, type UserProfile } from './profile-book.ts'
 import { SCHEMA_STATEMENTS, SCHEMA_VERSION, USER_COLUMNS, VERSION_LOGS } from './schema.ts'
@@ -93,6 +100,7 @@ interface WriteBatch {
   attributions: unknown[][]
   /** `ampkit_meta` rows (the highest Amplitude id issued, `amplitude-id-floor.ts`). */
   meta: unknown[][]
+  advertisingIds: unknown[][]
 }
 
 interface WriteJob {
@@ -183,6 +191,7 @@ class AppenderCache {
     this.#appendRows('group_profiles', GROUP_KINDS, batch.groups)
     this.#appendRows('attributions', ATTRIBUTION_KINDS, batch.attributions)
     this.#appendRows('ampkit_meta', META_KINDS, batch.meta)
+    this.#appendRows('advertising_ids', AD_ID_KINDS, batch.advertisingIds)
   }
 
   #appendRows(table: string, kinds: readonly Kind[], rows: unknown[][]): void {
@@ -224,6 +233,7 @@ const APPENDER_TABLES = [
   'group_profiles',
   'attributions',
   'ampkit_meta',
+  'advertising_ids',
 ]
 
 function kindOfSqlType(type: string): Kind {
@@ -236,8 +246,18 @@ function kindOfSqlType(type: string): Kind {
 const USER_KINDS = USER_COLUMNS.map(([, type]) => kindOfSqlType(type))
 const ID_MAP_KINDS: Kind[] = ['integer', 'varchar', 'bigint', 'bigint']
 const GROUP_KINDS: Kind[] = ['integer', 'varchar', 'varchar', 'bigint', 'varchar', 'bigint']
-const ATTRIBUTION_KINDS: Kind[] = ['integer', 'bigint', 'varchar', 'varchar', 'varchar']
+const ATTRIBUTION_KINDS: Kind[] = [
+  'integer',
+  'bigint',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'varchar',
+  'bigint',
+]
 const META_KINDS: Kind[] = ['varchar', 'varchar']
+const AD_ID_KINDS: Kind[] = ['integer', 'varchar', 'varchar', 'bigint', 'bigint']
 
 function toNumber(value: unknown): number | null {
   if (value === null || value === undefined) return null
@@ -262,6 +282,7 @@ function emptyBatch(): WriteBatch {
     groups: [],
     attributions: [],
     meta: [],
+    advertisingIds: [],
   }
 }
 
@@ -318,6 +339,7 @@ class DuckDbStoreImpl implements DuckDbStore {
       )
     }
     await this.#runInTransaction(ID_FLOOR_OPEN_STATEMENTS)
+    await this.#runInTransaction(expiredAttributionStatements(this.#now() - ATTRIBUTION_HOLD_MS))
     await this.#compactVersionLogs()
     await this.#loadState()
     // A file from before the floor was kept holds its highest id only in the tables: record it now,
@@ -415,6 +437,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     book.reserveAmplitudeIds(this.#storedIdFloor)
     const dedup = new DedupIndex(this.#dedupWindowMs)
     const nowMs = this.#now()
+    const attributions = await loadAttributionBook(c, nowMs)
     // Rebuilt from the stored rows, so de-duplication holds across restarts.
     const result = await c.stream(
       `SELECT project_id, insert_id, device_id, user_id, server_upload_time_ms::DOUBLE AS seen
@@ -437,6 +460,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     this.#state = {
       book,
       dedup,
+      attributions,
       nextSeq,
       now: this.#now,
       randomUUID: this.#randomUUID,
@@ -679,6 +703,9 @@ class DuckDbStoreImpl implements DuckDbStore {
   /** Moves the profile changes collected so far into the batch, serialised now. */
   #collectChanges(batch: WriteBatch): void {
     const changes = this.#state.book.takeChanges()
+    const attributionChanges = this.#state.attributions.takeChanges()
+    batch.attributions.push(...attributionChanges.attributions)
+    batch.advertisingIds.push(...attributionChanges.advertisingIds)
     const highest = this.#state.book.highestAmplitudeId
     if (highest > this.#storedIdFloor) {
       // In the transaction that stores the new ids (`amplitude-id-floor.ts`).
@@ -715,7 +742,10 @@ class DuckDbStoreImpl implements DuckDbStore {
       this.#collectChanges(batch)
       return {
         batch,
-        result: { ingested: prepared.rows.length, duplicates: prepared.duplicates },
+        result: {
+          ingested: prepared.rows.length - prepared.attributionRows,
+          duplicates: prepared.duplicates,
+        },
       }
     })
   }
@@ -752,19 +782,25 @@ class DuckDbStoreImpl implements DuckDbStore {
   }
 
   /**
-   * Keeps the attribution event as received. Matching it to users by advertising id (Amplitude
-   * holds unmatched attribution for 72 hours) is not modelled yet.
+   * Applies an attribution to the user last seen with its advertising ids, or holds it for 72
+   * hours until a matching event arrives (`attribution-book.ts`). Either way it is logged in
+   * `attributions` in the same transaction, so a held one survives a restart.
    */
   attribution(event: WireEvent, context: IngestContext): Promise<void> {
     return this.#write('attribution', () => {
       const batch = emptyBatch()
-      batch.attributions.push([
-        context.projectId,
-        context.receivedAtMs,
-        context.path,
-        context.sourceIp ?? null,
-        JSON.stringify(event),
-      ])
+      batch.events = receiveAttribution(
+        this.#state,
+        {
+          uuid: this.#randomUUID(),
+          projectId: context.projectId,
+          receivedMs: context.receivedAtMs,
+          sourceIp: context.sourceIp ?? null,
+          event,
+        },
+        context,
+      )
+      this.#collectChanges(batch)
       return { batch, result: undefined }
     })
   }
@@ -994,6 +1030,35 @@ class DuckDbStoreImpl implements DuckDbStore {
       this.#instance.closeSync()
     }
   }
+}
+
+/** The advertising ids and the held attributions, as the tables hold them at `nowMs`. */
+async function loadAttributionBook(c: DuckDBConnection, nowMs: number): Promise<AttributionBook> {
+  const attributions = new AttributionBook()
+  const ids = await c.runAndReadAll(
+    'SELECT project_id, id_type, id_value, amplitude_id, version FROM advertising_ids_current',
+  )
+  for (const r of ids.getRowObjectsJS()) {
+    attributions.loadAdvertisingId(
+      r.project_id as number,
+      r.id_type as string,
+      r.id_value as string,
+      Number(r.amplitude_id),
+      Number(r.version),
+    )
+  }
+  const held = await c.runAndReadAll(HELD_ATTRIBUTIONS_SQL, [nowMs - ATTRIBUTION_HOLD_MS])
+  // Newest first (so the cap keeps the newest); held oldest first, as they arrived.
+  for (const r of held.getRowObjectsJS().reverse()) {
+    attributions.loadHeld({
+      uuid: r.uuid as string,
+      projectId: r.project_id as number,
+      receivedMs: r.received_ms as number,
+      sourceIp: (r.source_ip as string | null) ?? null,
+      event: parseJsonOr<WireEvent>(r.event, { event_type: '' }),
+    })
+  }
+  return attributions
 }
 
 function profileFromRow(r: Record<string, unknown>): UserProfile {

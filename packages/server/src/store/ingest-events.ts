@@ -10,6 +10,11 @@ import {
   NO_SESSION_ID,
   type WireEvent,
 } from '@ampkit/protocol'
+import {
+  type AttributionBook,
+  hasAdvertisingIdField,
+  type ReceivedAttribution,
+} from './attribution-book.ts'
 import { type DedupIndex, hashKey, type KeyHash } from './dedup-index.ts'
 import type { EventRow } from './event-row.ts'
 import { languageName } from './language-name.ts'
@@ -23,6 +28,8 @@ export const CLOCK_SKEW_THRESHOLD_MS = 60_000
 export interface IngestState {
   book: ProfileBook
   dedup: DedupIndex
+  /** Advertising ids and held attributions (`attribution-book.ts`). */
+  attributions: AttributionBook
   /** The next `seq`; advanced for each stored row. */
   nextSeq: number
   now: () => number
@@ -31,8 +38,11 @@ export interface IngestState {
 
 /** The rows one call produced. */
 export interface PreparedEvents {
+  /** The events' rows, and the rows of held attributions they matched (§4). */
   rows: EventRow[]
   duplicates: number
+  /** How many of `rows` are attribution events. */
+  attributionRows: number
 }
 
 /** Wire fields with a home in the row; any other key goes to `extra.other`. */
@@ -238,6 +248,7 @@ function extraOf(
   facts: RowFacts,
   eventMs: number,
   uploadMs: number,
+  attribution = false,
 ): string {
   let out = ''
   out = numberMember(out, 'event_id', event.event_id)
@@ -273,6 +284,7 @@ function extraOf(
   const paying = profile?.identifyFields.paying
   if (typeof paying === 'boolean') out = member(out, 'paying', String(paying))
   out = stringMember(out, 'start_version', profile?.identifyFields.start_version)
+  if (attribution) out = member(out, 'is_attribution_event', 'true')
   let other: Record<string, unknown> | undefined
   for (const key in event) {
     if (MAPPED_FIELDS.has(key) || event[key] === undefined) continue
@@ -302,6 +314,7 @@ export function prepareEvents(
   const adjustMs = Math.abs(skewMs) >= CLOCK_SKEW_THRESHOLD_MS ? skewMs : 0
   const rows: EventRow[] = []
   let duplicates = 0
+  let attributionRows = 0
 
   for (const event of events) {
     const hash = dedupHash(projectId, event)
@@ -326,6 +339,14 @@ export function prepareEvents(
         profile.firstEventTimeMs = eventMs
         book.touch(profile)
         firstEvent = true
+      }
+      if (hasAdvertisingIdField(event)) {
+        state.attributions.noteUser(projectId, event, profile.amplitudeId)
+        // Held attributions for these ids join the user's timeline before this event (§4).
+        for (const held of state.attributions.takeMatching(projectId, event, nowMs)) {
+          rows.push(applyAttribution(state, profile, held, context, uploadMs, false))
+          attributionRows++
+        }
       }
       const update = event.user_properties
       if (
@@ -399,7 +420,7 @@ export function prepareEvents(
       extra: extraOf(event, profile, context, facts, eventMs, uploadMs),
     })
   }
-  return { rows, duplicates }
+  return { rows, duplicates, attributionRows }
 }
 
 /**
@@ -445,5 +466,97 @@ export function applyIdentifications(
       profile.identifySeq = state.nextSeq
       book.touch(profile)
     }
+  }
+}
+
+/**
+ * An Attribution API event as received (ingestion-api.md §4): applied at once to the user last seen
+ * with one of its advertising ids, else held for 72 hours (`attribution-book.ts`). Returns the
+ * rows to store (none while it is held).
+ */
+export function receiveAttribution(
+  state: IngestState,
+  attribution: ReceivedAttribution,
+  context: IngestContext,
+): EventRow[] {
+  const amplitudeId = state.attributions.userOf(attribution.projectId, attribution.event)
+  const profile = amplitudeId === undefined ? undefined : state.book.canonical(amplitudeId)
+  if (profile === undefined || profile.projectId !== attribution.projectId) {
+    state.attributions.hold(attribution, state.now())
+    return []
+  }
+  const uploadMs = Math.max(state.now(), context.receivedAtMs)
+  return [applyAttribution(state, profile, attribution, context, uploadMs, true)]
+}
+
+/**
+ * Applies an attribution to a user: its user properties (within the hourly budget of `context`, the
+ * request that matched it) and its row on the user's timeline, marked `is_attribution_event`. The
+ * row keeps the attribution's own receipt facts; its device id is the user's latest (unconfirmed).
+ */
+function applyAttribution(
+  state: IngestState,
+  profile: UserProfile,
+  attribution: ReceivedAttribution,
+  context: IngestContext,
+  uploadMs: number,
+  whenReceived: boolean,
+): EventRow {
+  const { book } = state
+  const event = attribution.event
+  const update = event.user_properties
+  let propertiesUpdated = false
+  if (isObject(update) && mayUpdateProperties(profile, update, context)) {
+    propertiesUpdated = book.applyUserProperties(profile, update)
+  }
+  state.attributions.applied(attribution, profile.amplitudeId, whenReceived)
+  const eventMs = num(event.time) ?? attribution.receivedMs
+  const received: IngestContext = {
+    projectId: attribution.projectId,
+    receivedAtMs: attribution.receivedMs,
+    path: '/attribution',
+    sourceIp: attribution.sourceIp ?? undefined,
+  }
+  const facts: RowFacts = {
+    clientEventTimeMs: eventMs,
+    clientUploadTimeMs: attribution.receivedMs,
+    serverReceivedTimeMs: attribution.receivedMs,
+    processedTimeMs: uploadMs,
+    userCreationTimeMs: profile.firstEventTimeMs,
+    dataJson: dataJsonOf('/attribution', false, propertiesUpdated),
+  }
+  const userGroups = profile.groups
+  const hasGroups = Object.keys(userGroups).length > 0
+  const language = str(event.language)
+  return {
+    seq: state.nextSeq++,
+    projectId: attribution.projectId,
+    serverUploadTimeMs: uploadMs,
+    eventTimeMs: eventMs,
+    amplitudeId: profile.amplitudeId,
+    eventType: event.event_type,
+    userId: profile.userId,
+    deviceId: profile.deviceIds.at(-1) ?? null,
+    sessionId: NO_SESSION_ID,
+    insertId: null,
+    uuid: attribution.uuid,
+    revenue: null,
+    quantity: null,
+    platform: str(event.platform),
+    osName: str(event.os_name),
+    osVersion: str(event.os_version),
+    deviceModel: str(event.device_model),
+    country: str(event.country),
+    region: str(event.region),
+    city: str(event.city),
+    language: language === null ? null : languageName(language),
+    versionName: str(event.app_version) ?? str(event.version_name),
+    eventProperties: isObject(event.event_properties)
+      ? JSON.stringify(event.event_properties)
+      : '{}',
+    userProperties: book.propertiesJson(profile),
+    groups: hasGroups ? JSON.stringify(userGroups) : '{}',
+    groupProperties: hasGroups ? groupPropertiesOf(book, attribution.projectId, userGroups) : '{}',
+    extra: extraOf(event, profile, received, facts, eventMs, uploadMs, true),
   }
 }

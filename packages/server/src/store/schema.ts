@@ -16,7 +16,13 @@
  *   export record.
  * - `users_current`: the profile per (project, amplitude_id); rows with `merged_into` set are merged
  *   anonymous profiles. `user_ids_current` / `device_ids_current` map ids to Amplitude ids.
+ * - `advertising_ids_current`: advertising id (`idfa`, `idfv`, `adid`, `android_app_set_id`) →
+ *   the Amplitude id last seen with it. `attributions`: the Attribution API log, one row per
+ *   attribution received (`status` `held` or `applied`) and one more when a held one is applied
+ *   (`attribution-book.ts`); rows without a status predate matching.
+ * - `ampkit_meta`: `schema_version`, and `max_amplitude_id` (`amplitude-id-floor.ts`).
  */
+import { ATTRIBUTION_ADDED_COLUMNS } from './attribution-book.ts'
 import { EVENT_COLUMNS, sqlTypeOf } from './event-row.ts'
 
 /** Bumped when a table changes incompatibly. */
@@ -53,12 +59,20 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
     version BIGINT, group_properties VARCHAR, updated_ms BIGINT)`,
   `CREATE TABLE IF NOT EXISTS attributions (project_id INTEGER, received_ms BIGINT, path VARCHAR,
     source_ip VARCHAR, event VARCHAR)`,
+  // Added with attribution matching (`attribution-book.ts`); older files gain them at open.
+  ...ATTRIBUTION_ADDED_COLUMNS.map(
+    ([name, type]) => `ALTER TABLE attributions ADD COLUMN IF NOT EXISTS ${name} ${type}`,
+  ),
+  `CREATE TABLE IF NOT EXISTS advertising_ids (project_id INTEGER, id_type VARCHAR, id_value VARCHAR,
+    amplitude_id BIGINT, version BIGINT)`,
   `CREATE OR REPLACE VIEW users_current AS SELECT * FROM users
     QUALIFY row_number() OVER (PARTITION BY project_id, amplitude_id ORDER BY version DESC) = 1`,
   `CREATE OR REPLACE VIEW user_ids_current AS SELECT * FROM user_ids
     QUALIFY row_number() OVER (PARTITION BY project_id, user_id ORDER BY version DESC) = 1`,
   `CREATE OR REPLACE VIEW device_ids_current AS SELECT * FROM device_ids
     QUALIFY row_number() OVER (PARTITION BY project_id, device_id ORDER BY version DESC) = 1`,
+  `CREATE OR REPLACE VIEW advertising_ids_current AS SELECT * FROM advertising_ids
+    QUALIFY row_number() OVER (PARTITION BY project_id, id_type, id_value ORDER BY version DESC) = 1`,
   `CREATE OR REPLACE VIEW group_profiles_current AS SELECT * FROM group_profiles
     QUALIFY row_number() OVER (PARTITION BY project_id, group_type, group_value ORDER BY version DESC) = 1`,
 ]
@@ -69,4 +83,5 @@ export const VERSION_LOGS: readonly { table: string; keys: readonly string[] }[]
   { table: 'user_ids', keys: ['project_id', 'user_id'] },
   { table: 'device_ids', keys: ['project_id', 'device_id'] },
   { table: 'group_profiles', keys: ['project_id', 'group_type', 'group_value'] },
+  { table: 'advertising_ids', keys: ['project_id', 'id_type', 'id_value'] },
 ]

@@ -88,7 +88,11 @@ export interface Store {
     identifications: readonly GroupIdentification[],
     context: IngestContext,
   ): Promise<void>
-  /** Stores an Attribution API event (held against the device it names). */
+  /**
+   * Stores an Attribution API event: applied to the user last seen with one of its advertising ids
+   * (user properties, and the event on the user's timeline marked `is_attribution_event`), or held
+   * for 72 hours until an event with a matching id arrives.
+   */
   attribution(event: WireEvent, context: IngestContext): Promise<void>
   /** `/api/2/usersearch`: by Amplitude id, user id, device id, or user id prefix. */
   searchUsers(projectId: number, query: string): Promise<UserSearchResult>

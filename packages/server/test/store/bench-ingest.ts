@@ -96,6 +96,7 @@ rmSync(dir, { recursive: true, force: true })
   const { prepareEvents } = await import('../../src/store/ingest-events.ts')
   const { ProfileBook } = await import('../../src/store/profile-book.ts')
   const { DedupIndex } = await import('../../src/store/dedup-index.ts')
+  const { AttributionBook } = await import('../../src/store/attribution-book.ts')
   const { randomUUID } = await import('node:crypto')
   const dir2 = mkdtempSync(join(tmpdir(), 'ampkit-bench-base-'))
   const instance = await DuckDBInstance.create(
@@ -107,6 +108,7 @@ rmSync(dir, { recursive: true, force: true })
   const state = {
     book: new ProfileBook(),
     dedup: new DedupIndex(7 * 86_400_000),
+    attributions: new AttributionBook(),
     nextSeq: 1,
     now: Date.now,
     randomUUID,
