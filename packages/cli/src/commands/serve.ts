@@ -90,7 +90,8 @@ export const serveCommand = defineCommand({
     },
     'no-rate-limits': {
       type: 'boolean',
-      description: 'Turn off the per-user/device limits (30 EPS HTTP V2, 1,000 EPS Batch)',
+      description:
+        'Turn off the per-user/device limits (30 EPS HTTP V2, 1,000 EPS Batch, 1,800 user-property updates per hour)',
     },
     config: {
       type: 'string',
