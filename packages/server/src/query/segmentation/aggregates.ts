@@ -15,7 +15,10 @@ export interface Aggregate {
   sum: number
   /** Events whose property is a number (the divisor of `value_avg`). */
   valueCount: number
-  /** `bins[k]`: users who did the event k + 1 times (the last bin: that many or more). */
+  /**
+   * `m=histogram`. Frequency: `bins[k]` = users who did the event k + 1 times (the last bin: that
+   * many or more). Value: `bins[k]` = users whose value lies in bucket k of `valueBinEdges`.
+   */
   bins: number[]
 }
 
@@ -33,6 +36,11 @@ export interface SeriesAggregates {
   collapsed: Aggregate
   /** By index into `plan.buckets`; absent = no event. */
   buckets: Map<number, Aggregate>
+  /**
+   * The value histogram's bucket edges (`value-bins.ts`): one set for the whole query, carried by
+   * every series so the answer can label the bins. Absent for other metrics.
+   */
+  valueBinEdges?: readonly number[]
 }
 
 export function emptyAggregate(): Aggregate {

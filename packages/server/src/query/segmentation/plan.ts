@@ -32,12 +32,25 @@ export const HISTOGRAM_BIN_LABELS: readonly string[] = Array.from(
   (_, i) => (i === HISTOGRAM_BINS - 1 ? `${HISTOGRAM_BINS}+` : String(i + 1)),
 )
 
+/**
+ * What `m=histogram` bins: `frequency` (no property: users by their count of the event),
+ * `value` (the event's first `group_by` names a property: users by their value, `value-bins.ts`),
+ * or nothing (another metric).
+ */
+export type HistogramKind = 'frequency' | 'value' | undefined
+
+/** The histogram a query asks for (`query.ts` makes every event agree). */
+export function histogramKindOf(query: SegmentationQuery): HistogramKind {
+  if (query.metric !== 'histogram') return undefined
+  return query.events.some((e) => e.groupBy.length > 0) ? 'value' : 'frequency'
+}
+
 /** One event whose matches form series. */
 export interface EventPlan {
   /** 0 for `e`, 1 for `e2`. */
   eventIndex: number
   selector: EventSelector
-  /** The numeric property summed by `sums`, `value_avg`, PROPSUM and PROPAVG. */
+  /** The numeric property summed by `sums`, `value_avg`, PROPSUM, PROPAVG and value histograms. */
   valueProperty: PropertyRef | undefined
   /** Properties whose first values (or `(none)`) split the event's series. */
   keys: readonly PropertyRef[]
@@ -55,6 +68,7 @@ export interface SegmentationPlan {
   events: readonly EventPlan[]
   /** Key columns of the widest event (narrower ones are padded with ''). */
   keyCount: number
+  histogram: HistogramKind
   /** Active users per segment are needed (`pct_dau`, ACTIVE). */
   needsActive: boolean
   /** The segments as tested per event (`n=active` included: the reference's reading). */
@@ -123,9 +137,11 @@ function eventPlans(query: SegmentationQuery): EventPlan[] {
       })
   }
   return query.events.map((selector, eventIndex) => {
-    // `sums`/`value_avg` read the first group_by as their value (query-api.md §3.3); it is not a
-    // group key then. Every other group_by splits the series.
-    const consumesFirst = metric === 'sums' || metric === 'value_avg'
+    // `sums`/`value_avg` and the value histogram read the first group_by as their value
+    // (query-api.md §3.3: property metrics need a property in `e.group_by`); it is not a group key
+    // then. Every other group_by splits the series.
+    const consumesFirst =
+      metric === 'sums' || metric === 'value_avg' || histogramKindOf(query) === 'value'
     return {
       eventIndex,
       selector,
@@ -156,6 +172,7 @@ export function planOf(query: SegmentationQuery): SegmentationPlan {
     query.formulas.some((f) => formulaTerms(f.root).some((t) => t.fn === 'ACTIVE'))
   return {
     events,
+    histogram: histogramKindOf(query),
     keyCount: Math.max(0, ...events.map((e) => e.keys.length)),
     needsActive,
     segments:

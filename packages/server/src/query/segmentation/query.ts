@@ -77,7 +77,10 @@ export function segmentationQueryOf(url: URL, project: SegmentationProject): Seg
   } else if (formulaText !== null && formulaText !== '') {
     throw queryError('Invalid parameter formula: only with m=formula')
   }
-  if (PROPERTY_METRICS.includes(metric)) {
+  // A histogram with a property in `e.group_by` bins users by that property's value; then every
+  // event needs one, as the other property metrics do. Without, it bins by event count.
+  const valueHistogram = metric === 'histogram' && events.some((e) => e.groupBy.length > 0)
+  if (PROPERTY_METRICS.includes(metric) || valueHistogram) {
     events.forEach((event, index) => {
       if (event.groupBy.length === 0)
         throw queryError(

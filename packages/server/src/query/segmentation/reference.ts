@@ -23,6 +23,7 @@ import {
 } from './aggregates.ts'
 import { planOf } from './plan.ts'
 import type { SegmentationQuery } from './query.ts'
+import { valueBinEdges, valueBinOf } from './value-bins.ts'
 
 const ACTIVE: EventSelector = { eventType: '_active', filters: [], groupBy: [] }
 
@@ -66,12 +67,13 @@ function addTo(cells: Map<number, Cell>, key: number, value: number | undefined)
   }
 }
 
-function fold(target: Aggregate, cell: Cell): void {
+/** Folds one user's cell into an aggregate; `bin` is the user's histogram bin, if any. */
+function fold(target: Aggregate, cell: Cell, bin: number | undefined): void {
   target.users++
   target.events += cell.events
   target.sum += cell.sum
   target.valueCount += cell.valueCount
-  target.bins[binOf(cell.events)] = (target.bins[binOf(cell.events)] ?? 0) + 1
+  if (bin !== undefined) target.bins[bin] = (target.bins[bin] ?? 0) + 1
 }
 
 /** The reference aggregates of a query over `events` (every event of the project). */
@@ -132,39 +134,74 @@ export function referenceAggregatesOf(
     })
   }
 
-  const result: SeriesAggregates[] = []
+  // Each series' per-user cells: over the range, and per interval over its trailing window.
   const firstBucket = plan.window > 1 ? plan.firstOutputIndex : 0
-  for (const entry of series.values()) {
-    // A series exists when it has an event inside the range (pre-range events only feed rolling).
-    if (entry.inRange.size === 0) continue
-    const collapsed = emptyAggregate()
-    for (const cell of entry.inRange.values()) fold(collapsed, cell)
-    const buckets = new Map<number, Aggregate>()
-    for (let index = firstBucket; index < plan.buckets.length; index++) {
-      const aggregate = emptyAggregate()
-      for (const cells of entry.perBucket.values()) {
-        // The user's events over the trailing window (one interval when not rolling).
-        const total: Cell = { events: 0, sum: 0, valueCount: 0 }
-        for (let back = Math.max(0, index - plan.window + 1); back <= index; back++) {
-          const cell = cells.get(back)
-          if (cell === undefined) continue
-          total.events += cell.events
-          total.sum += cell.sum
-          total.valueCount += cell.valueCount
+  const gathered = [...series.values()]
+    // A group exists when it has an event inside the range (pre-range events only feed rolling);
+    // without group keys the one series of a segment and event always exists, so a rolling window
+    // over pre-range events shows in its first points (as in the SQL engine).
+    .filter((entry) => entry.inRange.size > 0 || plan.keyCount === 0)
+    .map((entry) => {
+      const buckets = new Map<number, Cell[]>()
+      for (let index = firstBucket; index < plan.buckets.length; index++) {
+        const users: Cell[] = []
+        for (const cells of entry.perBucket.values()) {
+          const total: Cell = { events: 0, sum: 0, valueCount: 0 }
+          for (let back = Math.max(0, index - plan.window + 1); back <= index; back++) {
+            const cell = cells.get(back)
+            if (cell === undefined) continue
+            total.events += cell.events
+            total.sum += cell.sum
+            total.valueCount += cell.valueCount
+          }
+          if (total.events > 0) users.push(total)
         }
-        if (total.events > 0) fold(aggregate, total)
+        if (users.length > 0) buckets.set(index, users)
       }
-      if (aggregate.users > 0) buckets.set(index, aggregate)
+      return { entry, collapsed: [...entry.inRange.values()], buckets }
+    })
+
+  // The value histogram bins a user by their value (the sum of the property over their events in
+  // the interval or range); a user without a numeric value is in no bin. The edges span every
+  // value the query bins, over all series, so every series shares one set of buckets.
+  let edges: number[] | undefined
+  if (plan.histogram === 'value') {
+    let min: number | undefined
+    let max: number | undefined
+    for (const { collapsed, buckets } of gathered)
+      for (const cells of [collapsed, ...buckets.values()])
+        for (const cell of cells) {
+          if (cell.valueCount === 0) continue
+          min = min === undefined ? cell.sum : Math.min(min, cell.sum)
+          max = max === undefined ? cell.sum : Math.max(max, cell.sum)
+        }
+    edges = valueBinEdges(min, max)
+  }
+  const binOfCell = (cell: Cell): number | undefined =>
+    edges === undefined
+      ? binOf(cell.events)
+      : cell.valueCount > 0
+        ? valueBinOf(cell.sum, edges)
+        : undefined
+
+  return gathered.map(({ entry, collapsed: cells, buckets: bucketCells }) => {
+    const collapsed = emptyAggregate()
+    for (const cell of cells) fold(collapsed, cell, binOfCell(cell))
+    const buckets = new Map<number, Aggregate>()
+    for (const [index, users] of bucketCells) {
+      const aggregate = emptyAggregate()
+      for (const cell of users) fold(aggregate, cell, binOfCell(cell))
+      buckets.set(index, aggregate)
     }
-    result.push({
+    return {
       segmentIndex: entry.segmentIndex,
       eventIndex: entry.eventIndex,
       keys: entry.keys,
       collapsed,
       buckets,
-    })
-  }
-  return result
+      ...(edges !== undefined && { valueBinEdges: edges }),
+    }
+  })
 }
 
 /** Loads every event of the query's project and evaluates the query over them. */

@@ -10,9 +10,15 @@
  *   then segment, then groups ranked by unique users summed over the events the formulas name.
  * - Labels: the segment index without a group-by; `[segmentIndex, "value"]` with one (several
  *   group values joined by `"; "`) — the observed form.
- * - `m=histogram`: each (event, segment, group) becomes `HISTOGRAM_BINS` series, one per frequency
- *   bin (users who did the event 1, 2, …, 9, 10+ times in the interval); `seriesMeta[k].bin` names
- *   the bin, the label is the group's. Collapsed: users binned by their count over the range.
+ * - `m=histogram` (the histogram shape is unconfirmed, query-api.md §7): each (event, segment,
+ *   group) becomes one series per bin; `seriesMeta[k].bin` names the bin, the label is the group's.
+ *   Without a property: `HISTOGRAM_BINS` frequency bins (users who did the event 1, 2, …, 9, 10+
+ *   times in the interval). With a property in `e.group_by` (PROPHIST): the value buckets of
+ *   `value-bins.ts`, named `"[min, max)"` (min inclusive, max exclusive), counting users by their
+ *   value (the sum of the property over their events in the interval; users without a numeric
+ *   value are in no bucket). The same shape for both, so a client reads either the same way; with
+ *   no numeric value at all there are no buckets and no series. Collapsed: users binned by their
+ *   count or value over the range.
  * - Ratios with a zero divisor are 0; an interval without events is 0.
  * - `rollingAverage=N`: the mean of the N points ending at each interval (the scan reaches back
  *   N - 1 intervals, so early points average real data); `seriesCollapsed` is not rolled.
@@ -28,6 +34,7 @@ import {
 import { evaluateFormula, type FormulaFunction, ratio } from './formula.ts'
 import { HISTOGRAM_BIN_LABELS, planOf, type RankBy, rankByOf } from './plan.ts'
 import type { SegmentationMetric, SegmentationQuery } from './query.ts'
+import { valueBinLabels } from './value-bins.ts'
 
 const EMPTY: Aggregate = emptyAggregate()
 
@@ -181,6 +188,10 @@ export function segmentationResult(
     })
   } else {
     const rankBy = rankByOf(query)
+    const binLabels =
+      plan.histogram === 'value'
+        ? valueBinLabels(aggregates[0]?.valueBinEdges ?? [])
+        : HISTOGRAM_BIN_LABELS
     for (const eventPlan of plan.events) {
       const { eventIndex } = eventPlan
       const keyCount = eventPlan.keys.length
@@ -198,7 +209,7 @@ export function segmentationResult(
           const seriesLabel = label(segmentIndex, group.keys, keyCount)
           const at = (index: number) => group.buckets.get(index) ?? EMPTY
           if (query.metric === 'histogram') {
-            HISTOGRAM_BIN_LABELS.forEach((bin, k) => {
+            binLabels.forEach((bin, k) => {
               push(
                 points((index) => at(index).bins[k] ?? 0),
                 group.collapsed.bins[k] ?? 0,

@@ -92,20 +92,33 @@ const FORMULAS = [
   'ACTIVE(A) * 100',
 ]
 
-function randomQuery(random: Random): { params: Params; segments: object[]; timeZone: string } {
-  const metric = pick(random, [
-    'uniques',
-    'totals',
-    'pct_dau',
-    'average',
-    'histogram',
-    'sums',
-    'value_avg',
-    'formula',
-  ])
+const METRICS = [
+  'uniques',
+  'totals',
+  'pct_dau',
+  'average',
+  'histogram',
+  'sums',
+  'value_avg',
+  'formula',
+]
+
+function randomQuery(
+  random: Random,
+  metrics: readonly string[] = METRICS,
+  valueProperty?: boolean,
+): { params: Params; segments: object[]; timeZone: string } {
+  const metric = pick(random, metrics)
   const formula = pick(random, FORMULAS)
-  const needsValue = metric === 'sums' || metric === 'value_avg' || formula.includes('PROP')
-  const groupCount = needsValue ? 1 + Math.floor(random() * 2) : random() < 0.4 ? 1 : 0
+  // A histogram with a group_by property bins users by its value, without by their event count:
+  // half of them (by the formula drawn, so the random sequence stays that of other metrics).
+  const needsValue =
+    valueProperty ?? (metric === 'sums' || metric === 'value_avg' || formula.includes('PROP'))
+  const groupCount = needsValue
+    ? 1 + Math.floor(random() * 2)
+    : random() < 0.4 && metric !== 'histogram'
+      ? 1
+      : 0
   const groupsOf = () => {
     const groups = Array.from({ length: groupCount }, () => randomGroupBy(random))
     // Value metrics read the first group_by: mostly the numeric `price`.
@@ -147,48 +160,81 @@ function randomQuery(random: Random): { params: Params; segments: object[]; time
   return { params, segments, timeZone: pick(random, ['UTC', 'America/New_York', 'Asia/Kolkata']) }
 }
 
+/** Compares the engines on random datasets; returns how many answers had data. */
+async function compareEngines(
+  seeds: readonly number[],
+  queriesPerDataset: number,
+  metrics: readonly string[] = METRICS,
+  alternateValue = false,
+): Promise<{ compared: number; nonEmpty: number; valueBinned: number }> {
+  let compared = 0
+  let nonEmpty = 0
+  let valueBinned = 0
+  for (const seed of seeds) {
+    const store = await storeWithEvents(randomEvents(seed, { events: 50, users: 8 }))
+    try {
+      const events = await loadQueryEvents(store, 1)
+      const users = [...new Set(events.map((e) => e.userKey))]
+      const random = seededRandom(seed * 7919)
+      const members = new Set(users.filter(() => random() < 0.5))
+      const cohorts: CohortResolver = {
+        members: async (_, id) => (id === 'c1' ? members : undefined),
+      }
+      for (let q = 0; q < queriesPerDataset; q++) {
+        const { params, segments, timeZone } = randomQuery(
+          random,
+          metrics,
+          alternateValue ? q % 2 === 0 : undefined,
+        )
+        const text = queryString(params, segments)
+        const query = segmentationQueryOf(new URL(`http://ampkit.test/?${text}`), {
+          id: 1,
+          timeZone,
+        })
+        const resolved = await resolveCohorts(query.segments, 1, cohorts)
+        const sql = segmentationResult(
+          query,
+          await segmentationAggregatesSql(store, query, resolved),
+        )
+        const reference = segmentationResult(query, referenceAggregatesOf(events, query, resolved))
+        expect(rounded(sql), `seed ${seed} tz ${timeZone}: ${decodeURIComponent(text)}`).toEqual(
+          rounded(reference),
+        )
+        compared++
+        if (sql.seriesCollapsed.some((c) => (c[0]?.value ?? 0) !== 0)) nonEmpty++
+        // Value buckets are named "[min, max)".
+        if (sql.seriesMeta.some((m) => String(m.bin).startsWith('['))) valueBinned++
+      }
+    } finally {
+      await store.close()
+    }
+  }
+  return { compared, nonEmpty, valueBinned }
+}
+
+const seeds = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
+
 describe('segmentation engines', () => {
   it(`agree on ${DATASETS} random datasets × ${QUERIES_PER_DATASET} random queries`, async () => {
-    let compared = 0
-    let nonEmpty = 0
-    for (let seed = 1; seed <= DATASETS; seed++) {
-      const store = await storeWithEvents(randomEvents(seed, { events: 50, users: 8 }))
-      try {
-        const events = await loadQueryEvents(store, 1)
-        const users = [...new Set(events.map((e) => e.userKey))]
-        const random = seededRandom(seed * 7919)
-        const members = new Set(users.filter(() => random() < 0.5))
-        const cohorts: CohortResolver = {
-          members: async (_, id) => (id === 'c1' ? members : undefined),
-        }
-        for (let q = 0; q < QUERIES_PER_DATASET; q++) {
-          const { params, segments, timeZone } = randomQuery(random)
-          const text = queryString(params, segments)
-          const query = segmentationQueryOf(new URL(`http://ampkit.test/?${text}`), {
-            id: 1,
-            timeZone,
-          })
-          const resolved = await resolveCohorts(query.segments, 1, cohorts)
-          const sql = segmentationResult(
-            query,
-            await segmentationAggregatesSql(store, query, resolved),
-          )
-          const reference = segmentationResult(
-            query,
-            referenceAggregatesOf(events, query, resolved),
-          )
-          expect(rounded(sql), `seed ${seed} tz ${timeZone}: ${decodeURIComponent(text)}`).toEqual(
-            rounded(reference),
-          )
-          compared++
-          if (sql.seriesCollapsed.some((c) => (c[0]?.value ?? 0) !== 0)) nonEmpty++
-        }
-      } finally {
-        await store.close()
-      }
-    }
+    const { compared, nonEmpty } = await compareEngines(seeds(1, DATASETS), QUERIES_PER_DATASET)
     expect(compared).toBe(DATASETS * QUERIES_PER_DATASET)
     // The generator must produce answers with data, or the comparison proves little.
     expect(nonEmpty).toBeGreaterThan(compared / 2)
+  }, 120_000)
+
+  it('agree on the frequency and value histograms of 16 more random datasets', async () => {
+    // Prices include -3 (a user's value in one interval can lie outside their range total) and
+    // non-numbers; the value buckets span every value either engine bins.
+    const { compared, nonEmpty, valueBinned } = await compareEngines(
+      seeds(101, 16),
+      3,
+      ['histogram'],
+      true,
+    )
+    expect(compared).toBe(48)
+    expect(nonEmpty).toBeGreaterThan(compared / 3)
+    // Both kinds are compared, value buckets on many answers.
+    expect(valueBinned).toBeGreaterThan(compared / 4)
+    expect(valueBinned).toBeLessThan(compared)
   }, 120_000)
 })

@@ -121,6 +121,60 @@ describe('segmentation metrics', () => {
     expect(data.seriesLabels).toEqual(new Array(10).fill(0))
   })
 
+  it('bins users by the value of the group_by property with histogram, min inclusive and max exclusive', async () => {
+    const data = await segmentation(store, { e: PLAY_BY_PRICE, m: 'histogram', ...RANGE })
+    // Each user's value is the sum of their numeric prices in the interval (or range):
+    //   Jul 1: u1 10 + 5 = 15, u2 2.5.  Jul 2: u1 "abc" only (no number: in no bucket), u3 4.
+    //   Jul 3: u2 (none) + 1 + "1" = 2.  Range: u1 15, u2 2.5 + 2 = 4.5, u3 4.
+    // Values 2 .. 15: (15 - 2) / 10 = 1.3, rounded up to the width 2; the first bucket starts at
+    // the multiple of 2 at or below 2, the last ends above 15: [2,4), [4,6), …, [14,16).
+    expect(data.seriesMeta.map((m) => m.bin)).toEqual([
+      '[2, 4)',
+      '[4, 6)',
+      '[6, 8)',
+      '[8, 10)',
+      '[10, 12)',
+      '[12, 14)',
+      '[14, 16)',
+    ])
+    expect(data.series).toEqual([
+      // [2,4): Jul 1 u2 (2.5), Jul 3 u2 (2).
+      [1, 0, 1],
+      // [4,6): Jul 2 u3 (4 is the bucket's inclusive min).
+      [0, 1, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      // [14,16): Jul 1 u1 (15).
+      [1, 0, 0],
+    ])
+    // Range: u2 4.5 and u3 4 in [4,6), u1 15 in [14,16).
+    expect(collapsed(data)).toEqual([0, 2, 0, 0, 0, 0, 1])
+    // The value property is consumed, not a group key.
+    expect(data.seriesLabels).toEqual(new Array(7).fill(0))
+  })
+
+  it('makes one bucket of width 1 when all values are equal, and none without a numeric value', async () => {
+    const edge = await segmentation(store, {
+      e: PLAY_BY_PRICE,
+      m: 'histogram',
+      start: '20240703',
+      end: '20240703',
+    })
+    // Jul 3 only: u2's value 2 is the only one; equal values make one bucket of width 1: [2, 3).
+    expect(edge.seriesMeta.map((m) => m.bin)).toEqual(['[2, 3)'])
+    expect(edge.series).toEqual([[1]])
+    const words = await segmentation(store, {
+      e: { event_type: 'View', group_by: [{ type: 'event', value: 'price' }] },
+      m: 'histogram',
+      ...RANGE,
+    })
+    // View events carry no price: no value to bin, so no bucket and no series.
+    expect(words.series).toEqual([])
+    expect(words.xValues).toEqual(['2024-07-01', '2024-07-02', '2024-07-03'])
+  })
+
   it('answers a series per event with e2', async () => {
     const data = await segmentation(store, { e: PLAY, e2: { event_type: 'View' }, ...RANGE })
     expect(data.series).toEqual([

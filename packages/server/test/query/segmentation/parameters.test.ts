@@ -81,6 +81,11 @@ const CASES: [string, Params, RegExp][] = [
   ['formula is sent without m=formula', { ...BASE, formula: 'UNIQUES(A)' }, /only with m=formula/],
   ['sums has no group_by property', { ...BASE, m: 'sums' }, /first group_by/],
   ['value_avg has no group_by property', { ...BASE, m: 'value_avg' }, /first group_by/],
+  [
+    'a property histogram has e2 without a group_by property',
+    { ...BASE, e: grouped('price'), e2: { event_type: 'View' }, m: 'histogram' },
+    /Invalid parameter e2: m=histogram reads the numeric property/,
+  ],
   ['n is unknown', { ...BASE, n: 'new' }, /Invalid parameter n/],
   ['start is missing', { e: E, end: '20240703' }, /Missing required parameter: start/],
   ['start is not a date', { ...BASE, start: '2024-07-01' }, /Invalid parameter start/],
