@@ -82,6 +82,28 @@ describe('segmentation', () => {
     ])
   })
 
+  it('sends a frequency histogram without a group-by and a value histogram with one', async () => {
+    const { server, api } = await setup()
+    await api.segmentation({
+      event: 'Play',
+      metric: 'histogram',
+      start: '20240701',
+      end: '20240701',
+    })
+    await api.segmentation({
+      event: { event_type: 'Play', group_by: [{ type: 'event', value: 'price' }] },
+      metric: 'histogram',
+      start: '20240701',
+      end: '20240701',
+    })
+    expect(sent(server, 0)).toContainEqual(['m', 'histogram'])
+    expect(sent(server, 0)).toContainEqual(['e', '{"event_type":"Play"}'])
+    expect(sent(server, 1)).toContainEqual([
+      'e',
+      '{"event_type":"Play","group_by":[{"type":"event","value":"price"}]}',
+    ])
+  })
+
   it('sends two group-bys as g and g2', async () => {
     const { server, api } = await setup()
     await api.segmentation({
@@ -108,6 +130,15 @@ describe('segmentation', () => {
       'a property metric without a group-by property',
       { metric: 'sums' },
       /event.group_by must name the property/,
+    ],
+    [
+      'a property histogram whose second event has no group-by property',
+      {
+        metric: 'histogram',
+        event: { event_type: 'Play', group_by: [{ type: 'event', value: 'price' }] },
+        secondEvent: 'View',
+      },
+      /secondEvent.group_by must name the property/,
     ],
     ['an unknown interval', { interval: 2 }, /interval must be one of/],
     [

@@ -48,7 +48,13 @@ export interface SegmentationQuery extends RangeQuery {
   event: EventInput
   /** `e2`: a second event (B in formulas). */
   secondEvent?: EventInput
-  /** `m`. @default 'uniques' */
+  /**
+   * `m`. @default 'uniques'. `sums` and `value_avg` read the numeric property named by the event's
+   * first `group_by`. `histogram` without a `group_by` bins users by how often they did the event;
+   * with one, by the property's value (its sum over each user's events in the interval; the local
+   * server makes automatic buckets named `"[min, max)"`). Each bin is one series whose
+   * `seriesMeta.bin` names it (the shape is unconfirmed).
+   */
   metric?: SegmentationMetric
   /** `formula`, required with `metric: 'formula'`, e.g. `UNIQUES(A)/UNIQUES(B)`. */
   formula?: string
@@ -145,7 +151,7 @@ export interface UserActivityQuery extends QueryOptions {
 }
 
 const LTV_METRICS = { arpu: 0, arppu: 1, total: 2, paying: 3 } as const
-const PROPERTY_METRICS: readonly SegmentationMetric[] = ['sums', 'value_avg', 'histogram']
+const PROPERTY_METRICS: readonly SegmentationMetric[] = ['sums', 'value_avg']
 
 async function getData<T>(
   transport: Transport,
@@ -180,9 +186,17 @@ export async function segmentation(
   if (!SEGMENTATION_METRICS.includes(metric))
     q.fail('metric', `must be one of ${SEGMENTATION_METRICS.join(', ')}, got ${String(metric)}`)
   const event = q.event('event', 'e', query.event)
-  if (query.secondEvent !== undefined) q.event('secondEvent', 'e2', query.secondEvent)
-  if (PROPERTY_METRICS.includes(metric) && (event.group_by ?? []).length === 0)
+  const second =
+    query.secondEvent === undefined ? undefined : q.event('secondEvent', 'e2', query.secondEvent)
+  // A histogram bins users by their event count, or by a property's value when `e.group_by`
+  // names one (query-api.md §3.3); then, as for the other property metrics, each event needs one.
+  const hasProperty = (e: { group_by?: readonly unknown[] }) => (e.group_by ?? []).length > 0
+  const needsProperty =
+    PROPERTY_METRICS.includes(metric) || (metric === 'histogram' && hasProperty(event))
+  if (needsProperty && !hasProperty(event))
     q.fail('event.group_by', `must name the property that metric '${metric}' aggregates`)
+  if (needsProperty && second !== undefined && !hasProperty(second))
+    q.fail('secondEvent.group_by', `must name the property that metric '${metric}' aggregates`)
   if (query.metric !== undefined) q.add('m', metric)
   if (metric === 'formula') {
     const formula = query.formula
