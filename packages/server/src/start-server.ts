@@ -14,6 +14,8 @@ import { openDuckDbStore } from './store/duckdb-store.ts'
 export const DEFAULT_DATA_DIR = '.ampkit'
 /** The database file inside the data directory. */
 export const DATABASE_FILE = 'ampkit.duckdb'
+/** Directory (in the data directory) of cohort download files. */
+export const COHORT_FILES_DIR = 'cohort-files'
 /** Where a generated development project's keys are kept inside the data directory. */
 export const DEVELOPMENT_PROJECT_FILE = 'development-project.json'
 
@@ -99,7 +101,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     ...(options.now !== undefined && { now: options.now }),
   })
   try {
-    const app = createServerApp({ ...appOptions, store, projects })
+    // Cohort download files go next to the database (leftovers of a previous run are deleted at
+    // start); with --memory, under os.tmpdir().
+    const cohorts =
+      dataDir === undefined
+        ? appOptions.cohorts
+        : { fileDir: join(dataDir, COHORT_FILES_DIR), ...appOptions.cohorts }
+    const app = createServerApp({
+      ...appOptions,
+      ...(cohorts !== undefined && { cohorts }),
+      store,
+      projects,
+    })
     const listening = await listen(app, {
       ...(host !== undefined && { host }),
       ...(port !== undefined && { port }),

@@ -30,28 +30,31 @@ function cell(value: unknown): string {
 }
 
 /**
- * The property columns: `propKeys` in their order when given, else every key the members carry,
- * sorted. `gp:` prefixes in `propKeys` are dropped (properties are stored without them).
+ * The property columns: `propKeys` in their order when given, else every key the members carry
+ * (`carried`, in any order), sorted. `gp:` prefixes in `propKeys` are dropped (properties are
+ * stored without them).
  */
 export function propertyColumns(
-  members: readonly CohortFileMember[],
+  carried: Iterable<string>,
   propKeys: readonly string[] | undefined,
 ): string[] {
   if (propKeys !== undefined && propKeys.length > 0) {
     return [...new Set(propKeys.map((k) => (k.startsWith('gp:') ? k.slice(3) : k)))]
   }
-  const keys = new Set<string>()
-  for (const member of members) for (const key of Object.keys(member.properties)) keys.add(key)
-  return [...keys].sort()
+  return [...new Set(carried)].sort()
 }
 
-/** The file's text. `propertyKeys` empty: the three id columns only. */
-export function cohortCsv(
+/** The header line (with its CRLF). `propertyKeys` empty: the three id columns only. */
+export function cohortCsvHeader(propertyKeys: readonly string[]): string {
+  return `${['amplitude_id', 'user_id', 'device_ids', ...propertyKeys].map(cell).join(',')}\r\n`
+}
+
+/** The lines of some members (each with its CRLF), under `cohortCsvHeader(propertyKeys)`. */
+export function cohortCsvRows(
   members: readonly CohortFileMember[],
   propertyKeys: readonly string[],
 ): string {
-  const header = ['amplitude_id', 'user_id', 'device_ids', ...propertyKeys].map(cell)
-  const lines = [header.join(',')]
+  let text = ''
   for (const member of members) {
     const row = [
       cell(member.amplitudeId),
@@ -61,7 +64,15 @@ export function cohortCsv(
         cell(Object.hasOwn(member.properties, key) ? member.properties[key] : null),
       ),
     ]
-    lines.push(row.join(','))
+    text += `${row.join(',')}\r\n`
   }
-  return `${lines.join('\r\n')}\r\n`
+  return text
+}
+
+/** The whole file's text (small files, tests). */
+export function cohortCsv(
+  members: readonly CohortFileMember[],
+  propertyKeys: readonly string[],
+): string {
+  return cohortCsvHeader(propertyKeys) + cohortCsvRows(members, propertyKeys)
 }

@@ -4,10 +4,21 @@
  * above a size answer through one-time local links (Amplitude's pre-signed S3 URL). Everything is
  * bounded: jobs expire after `jobTtlMs` and at most `maxJobs` are kept; links are single-use, expire
  * after `fileLinkTtlMs`, and at most `MAX_LINKS` exist.
+ *
+ * Files live on disk (`cohort-files.ts`), written as they are produced and served as streams. A
+ * file lives as long as its job: the `/file` URL stays valid for the job's 7 days (each call mints
+ * a new one-time link), so fetching it does not delete it; expiry, eviction and close do.
  */
 import { randomBytes } from 'node:crypto'
 import type { CohortJobStatus } from '@ampkit/protocol'
 import { ConfigError } from '../errors.ts'
+import {
+  type CohortFile,
+  CohortFiles,
+  cohortFileName,
+  type OpenedCohortFile,
+  type WriteText,
+} from './cohort-files.ts'
 
 /** Options of the cohort download jobs. */
 export interface CohortJobOptions {
@@ -25,10 +36,16 @@ export interface CohortJobOptions {
   /** Most jobs kept at once; the oldest are dropped first. @default 100 */
   maxJobs?: number
   /**
-   * Most bytes of finished files kept in memory at once, in bytes; past it the oldest jobs are
-   * dropped first (the newest file is always kept). @default 268435456 (256 MiB)
+   * Most bytes of finished files kept on disk at once, in bytes; past it the oldest jobs are
+   * dropped first (the newest file is always kept). @default 1073741824 (1 GiB)
    */
   maxStoredFileBytes?: number
+  /**
+   * Directory of the finished files; its cohort files are deleted when the app starts (they belong
+   * to an earlier run's jobs) and closes. `ampkit serve` passes `<data dir>/cohort-files`.
+   * @default a directory of this process under `os.tmpdir()`, removed at close
+   */
+  fileDir?: string
 }
 
 /** The path prefix of one-time file links. */
@@ -44,8 +61,8 @@ export interface CohortJob {
   cohortId: string
   createdMs: number
   status: CohortJobStatus
-  /** The CSV, once completed. */
-  file?: Buffer
+  /** The CSV on disk, once completed. */
+  file?: CohortFile
   /** Why the job failed (for the log and the error body; never a key). */
   failure?: string
 }
@@ -57,6 +74,7 @@ interface ResolvedJobOptions {
   jobTtlMs: number
   maxJobs: number
   maxStoredFileBytes: number
+  fileDir: string | undefined
 }
 
 function option(value: number | undefined, name: string, fallback: number, min: number): number {
@@ -64,6 +82,15 @@ function option(value: number | undefined, name: string, fallback: number, min: 
   if (!Number.isFinite(value) || value < min)
     throw new ConfigError(
       `createServerApp: cohorts.${name} must be a number >= ${min}, got ${value}`,
+    )
+  return value
+}
+
+function directoryOption(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ConfigError(
+      `createServerApp: cohorts.fileDir must be a non-empty path, got ${JSON.stringify(value)}`,
     )
   return value
 }
@@ -76,7 +103,8 @@ export function resolveCohortJobOptions(options: CohortJobOptions = {}): Resolve
     fileLinkTtlMs: option(options.fileLinkTtlMs, 'fileLinkTtlMs', 60_000, 1),
     jobTtlMs: option(options.jobTtlMs, 'jobTtlMs', 7 * 24 * 60 * 60 * 1000, 1),
     maxJobs: option(options.maxJobs, 'maxJobs', 100, 1),
-    maxStoredFileBytes: option(options.maxStoredFileBytes, 'maxStoredFileBytes', 256 << 20, 0),
+    maxStoredFileBytes: option(options.maxStoredFileBytes, 'maxStoredFileBytes', 2 ** 30, 0),
+    fileDir: directoryOption(options.fileDir),
   }
 }
 
@@ -95,17 +123,26 @@ export class CohortJobs {
   readonly #running = new Set<Promise<void>>()
   /** Pending sleeps: their timers, and how to end them early at close. */
   readonly #sleeps = new Map<NodeJS.Timeout, () => void>()
+  readonly #files: CohortFiles
   #closed = false
 
   constructor(options: CohortJobOptions | undefined, now: () => number) {
     this.options = resolveCohortJobOptions(options)
     this.#now = now
+    this.#files = new CohortFiles(this.options.fileDir)
+  }
+
+  /** Forgets a job and deletes its file. */
+  #drop(id: string): void {
+    const job = this.#jobs.get(id)
+    this.#jobs.delete(id)
+    if (job?.file !== undefined) this.#files.remove(job.file)
   }
 
   #sweep(): void {
     const nowMs = this.#now()
     for (const [id, job] of this.#jobs) {
-      if (nowMs - job.createdMs >= this.options.jobTtlMs) this.#jobs.delete(id)
+      if (nowMs - job.createdMs >= this.options.jobTtlMs) this.#drop(id)
     }
     for (const [id, link] of this.#links) {
       if (nowMs >= link.expiresMs || !this.#jobs.has(link.job.requestId)) this.#links.delete(id)
@@ -124,20 +161,21 @@ export class CohortJobs {
   }
 
   /**
-   * Starts a job whose file `compute` produces, in the background (after this call returns, so the
-   * request is answered 202 at once). A failure marks the job `JOB FAILED` and is reported.
+   * Starts a job whose file `produce` writes piece by piece, in the background (after this call
+   * returns, so the request is answered 202 at once). A failure marks the job `JOB FAILED` and is
+   * reported.
    */
   start(
     projectId: number,
     cohortId: string,
-    compute: () => Promise<string>,
+    produce: (write: WriteText) => Promise<void>,
     report: (message: string) => void,
   ): CohortJob {
     this.#sweep()
     while (this.#jobs.size >= this.options.maxJobs) {
       const oldest = this.#jobs.keys().next().value
       if (oldest === undefined) break
-      this.#jobs.delete(oldest)
+      this.#drop(oldest)
     }
     const job: CohortJob = {
       requestId: token(12),
@@ -152,9 +190,14 @@ export class CohortJobs {
       if (this.#closed) return
       const minimum = this.#sleep(this.options.cohortJobMinMs)
       try {
-        const text = await compute()
+        const file = await this.#files.write(cohortFileName(job.requestId), produce)
         await minimum
-        job.file = Buffer.from(text, 'utf8')
+        // Evicted while it ran (or the app closed): nobody can ask for the file any more.
+        if (this.#closed || this.#jobs.get(job.requestId) !== job) {
+          this.#files.remove(file)
+          return
+        }
+        job.file = file
         job.status = 'JOB COMPLETED'
         this.#boundFiles(job)
       } catch (error) {
@@ -172,12 +215,12 @@ export class CohortJobs {
   /** Drops the oldest jobs while the files held exceed `maxStoredFileBytes` (never `newest`). */
   #boundFiles(newest: CohortJob): void {
     let total = 0
-    for (const job of this.#jobs.values()) total += job.file?.byteLength ?? 0
+    for (const job of this.#jobs.values()) total += job.file?.bytes ?? 0
     for (const [id, job] of this.#jobs) {
       if (total <= this.options.maxStoredFileBytes) break
       if (job === newest || job.file === undefined) continue
-      total -= job.file.byteLength
-      this.#jobs.delete(id)
+      total -= job.file.bytes
+      this.#drop(id)
     }
   }
 
@@ -186,6 +229,14 @@ export class CohortJobs {
     this.#sweep()
     const job = this.#jobs.get(requestId)
     return job?.projectId === projectId ? job : undefined
+  }
+
+  /**
+   * Opens a completed job's file for serving (a stream and its length); undefined when the file
+   * is gone (the job was dropped meanwhile).
+   */
+  openFile(job: CohortJob): Promise<OpenedCohortFile | undefined> {
+    return job.file === undefined ? Promise.resolve(undefined) : this.#files.open(job.file)
   }
 
   /** A new one-time link token to a completed job's file. */
@@ -219,5 +270,8 @@ export class CohortJobs {
     }
     this.#sleeps.clear()
     await Promise.allSettled([...this.#running])
+    this.#jobs.clear()
+    this.#links.clear()
+    await this.#files.close()
   }
 }

@@ -220,6 +220,67 @@ export class CohortRepository {
     await this.#write(statements)
   }
 
+  /**
+   * Replaces a behavioral cohort's members with the rows of its compiled query (`cohort-sql.ts`,
+   * `$n` parameters) inside the database, so no id list passes through memory, and records the
+   * computation time and the new size.
+   */
+  async replaceMembersFrom(
+    cohort: CohortRecord,
+    query: { sql: string; params: readonly SqlValue[] },
+    computedMs: number,
+  ): Promise<void> {
+    const { projectId, id } = cohort
+    const next = query.params.length
+    await this.#write([
+      {
+        sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
+        params: [projectId, id],
+      },
+      {
+        sql: `INSERT INTO ${COHORT_MEMBERS_TABLE}
+          SELECT DISTINCT $${next + 1}::INTEGER, $${next + 2}, amplitude_id FROM (${query.sql})`,
+        params: [...query.params, projectId, id],
+      },
+      {
+        sql: `UPDATE ${COHORTS_TABLE} SET computed_ms = ?, size = (
+            SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
+          WHERE project_id = ? AND id = ?`,
+        params: [computedMs, projectId, id, projectId, id],
+      },
+    ])
+  }
+
+  /** The user property keys the members carry (for `props=1` without `propKeys`), unordered. */
+  async memberPropertyKeys(projectId: number, cohortId: string): Promise<string[]> {
+    const rows = await this.#select(
+      `SELECT DISTINCT unnest(json_keys(u.user_properties)) AS k FROM users_current u
+       SEMI JOIN ${COHORT_MEMBERS_TABLE} m ON m.project_id = u.project_id
+         AND m.amplitude_id = u.amplitude_id AND m.cohort_id = ?
+       WHERE u.project_id = ? AND json_type(u.user_properties) = 'OBJECT'`,
+      [cohortId, projectId],
+    )
+    return rows.map((r) => String(r.k))
+  }
+
+  /**
+   * The members' profiles in id order, streamed in chunks of rows (`amplitude_id`, `user_id`,
+   * `device_ids`, `user_properties` as JSON text): the rows of the download file.
+   */
+  async *memberProfiles(
+    projectId: number,
+    cohortId: string,
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    await this.ready()
+    yield* this.#store.streamRows(
+      `SELECT u.amplitude_id, u.user_id, u.device_ids, u.user_properties FROM users_current u
+       SEMI JOIN ${COHORT_MEMBERS_TABLE} m ON m.project_id = u.project_id
+         AND m.amplitude_id = u.amplitude_id AND m.cohort_id = ?
+       WHERE u.project_id = ? ORDER BY u.amplitude_id`,
+      [cohortId, projectId],
+    )
+  }
+
   /** The members that are still users of the project (deleted users drop out). */
   async members(projectId: number, cohortId: string): Promise<number[]> {
     const rows = await this.#select(

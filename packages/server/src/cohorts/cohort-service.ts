@@ -11,7 +11,12 @@ import type { CohortDefinition, CohortSummary } from '@ampkit/protocol'
 import { ApiError } from '../errors.ts'
 import type { CohortResolver } from '../query/cohort-members.ts'
 import type { Store } from '../store/store.ts'
-import { type CohortFileMember, cohortCsv, propertyColumns } from './cohort-csv.ts'
+import {
+  type CohortFileMember,
+  cohortCsvHeader,
+  cohortCsvRows,
+  propertyColumns,
+} from './cohort-csv.ts'
 import { assertNoCycle, CohortDefinitionError } from './cohort-definition.ts'
 import { type CohortJob, type CohortJobOptions, CohortJobs } from './cohort-jobs.ts'
 import { type CohortRecord, CohortRepository } from './cohort-repository.ts'
@@ -59,6 +64,19 @@ function newCohortId(): string {
 
 function seconds(ms: number | null): number {
   return ms === null ? 0 : Math.floor(ms / 1000)
+}
+
+/** A row of `CohortRepository.memberProfiles` as a file member (properties only when needed). */
+function fileMember(row: Record<string, unknown>, withProperties: boolean): CohortFileMember {
+  return {
+    amplitudeId: Number(row.amplitude_id),
+    userId: (row.user_id as string | null) ?? null,
+    deviceIds: typeof row.device_ids === 'string' ? (JSON.parse(row.device_ids) as string[]) : [],
+    properties:
+      withProperties && typeof row.user_properties === 'string'
+        ? (JSON.parse(row.user_properties) as Record<string, unknown>)
+        : {},
+  }
 }
 
 /** The cohorts of one server app. */
@@ -317,16 +335,6 @@ export class CohortService implements CohortResolver {
     return rows.map((row) => Number(row.amplitude_id))
   }
 
-  /** The members of a cohort now: stored ones, or a fresh computation that is then stored. */
-  async currentMembers(cohort: CohortRecord): Promise<number[]> {
-    if (cohort.kind !== 'behavioral') return this.repository.members(cohort.projectId, cohort.id)
-    const members = await this.compute(cohort)
-    const nowMs = this.#now()
-    // `size` and `lastComputed` in the list reflect this computation.
-    await this.repository.update({ ...cohort, computedMs: nowMs }, members)
-    return members
-  }
-
   /** `CohortResolver` of the shared query core: members for `userdata_cohort` segments. */
   async members(projectId: number, cohortId: string): Promise<ReadonlySet<number> | undefined> {
     const cohort = await this.repository.get(projectId, cohortId)
@@ -345,33 +353,49 @@ export class CohortService implements CohortResolver {
     return this.jobs.start(
       projectId,
       cohortId,
-      async () => {
-        const members = await this.currentMembers(cohort)
-        const rows = await this.#fileMembers(projectId, members)
-        const keys = options.props ? propertyColumns(rows, options.propKeys) : []
-        return cohortCsv(rows, keys)
+      async (write) => {
+        await this.#refreshMembers(cohort)
+        const keys = options.props
+          ? propertyColumns(
+              options.propKeys !== undefined && options.propKeys.length > 0
+                ? []
+                : await this.repository.memberPropertyKeys(projectId, cohortId),
+              options.propKeys,
+            )
+          : []
+        await write(cohortCsvHeader(keys))
+        // One DuckDB chunk of profiles at a time, written before the next is read: the file of a
+        // 2 M-member cohort never is in memory.
+        for await (const rows of this.repository.memberProfiles(projectId, cohortId))
+          await write(
+            cohortCsvRows(
+              rows.map((row) => fileMember(row, keys.length > 0)),
+              keys,
+            ),
+          )
       },
       this.#report,
     )
   }
 
-  async #fileMembers(projectId: number, members: readonly number[]): Promise<CohortFileMember[]> {
-    if (members.length === 0) return []
-    const rows = await this.#store.selectRows(
-      `SELECT amplitude_id, user_id, device_ids, user_properties FROM users_current
-       WHERE project_id = ? AND amplitude_id IN (SELECT unnest(from_json(?, '["BIGINT"]')))
-       ORDER BY amplitude_id`,
-      [projectId, JSON.stringify(members)],
-    )
-    return rows.map((row) => ({
-      amplitudeId: Number(row.amplitude_id),
-      userId: (row.user_id as string | null) ?? null,
-      deviceIds: typeof row.device_ids === 'string' ? (JSON.parse(row.device_ids) as string[]) : [],
-      properties:
-        typeof row.user_properties === 'string'
-          ? (JSON.parse(row.user_properties) as Record<string, unknown>)
-          : {},
-    }))
+  /**
+   * Makes the stored members current before a download: a behavioral cohort is recomputed inside
+   * the database (`size` and `lastComputed` in the list reflect it); a static one's are stored.
+   */
+  async #refreshMembers(cohort: CohortRecord): Promise<void> {
+    if (cohort.kind !== 'behavioral') return
+    const nowMs = this.#now()
+    if (cohort.definition === null) {
+      await this.repository.update({ ...cohort, computedMs: nowMs }, [])
+      return
+    }
+    const resolve = await this.repository.resolver(cohort.projectId)
+    const query = compileCohortSql(cohort.definition, {
+      projectId: cohort.projectId,
+      nowMs,
+      resolve,
+    })
+    await this.repository.replaceMembersFrom(cohort, query, nowMs)
   }
 
   /** The cohorts a user is a member of (Profile API `cohort_ids`). */

@@ -256,11 +256,16 @@ function statusBody(job: CohortJob) {
   return { request_id: job.requestId, cohort_id: job.cohortId, async_status: job.status }
 }
 
-function csvResponse(job: CohortJob): Response {
-  return new Response(job.file ?? '', {
+/** The file streamed from disk with its length (404 when it was dropped meanwhile). */
+async function csvResponse(service: CohortService, job: CohortJob): Promise<Response> {
+  const file = await service.jobs.openFile(job)
+  if (file === undefined)
+    throw cohortError(404, 'NOT_FOUND', 'The file of this cohort download has expired')
+  return new Response(file.stream, {
     status: 200,
     headers: {
       'content-type': 'text/csv; charset=utf-8',
+      'content-length': String(file.bytes),
       'content-disposition': `attachment; filename="cohort_${job.cohortId}.csv"`,
     },
   })
@@ -375,8 +380,8 @@ async function routeV5(context: RouteContext, service: CohortService, parts: str
   if (first !== 'request') throw notFound()
   if (third === 'file') {
     const job = completedJob(service, project.id, second)
-    const size = job.file?.byteLength ?? 0
-    if (size <= service.jobs.options.inlineFileMaxBytes) return csvResponse(job)
+    const size = job.file?.bytes ?? 0
+    if (size <= service.jobs.options.inlineFileMaxBytes) return csvResponse(service, job)
     const token = service.jobs.mintLink(job)
     return new Response(null, {
       status: 302,
@@ -416,7 +421,7 @@ export function cohortRoutes(service: CohortService) {
         const file = segmentsOf(path, '/_ampkit/files')
         if (file?.length === 1 && context.request.method === 'GET') {
           const job = service.jobs.takeLink(file[0]!)
-          if (job?.file !== undefined) return csvResponse(job)
+          if (job?.file !== undefined) return await csvResponse(service, job)
           throw cohortError(404, 'NOT_FOUND', 'This file link is unknown, used or expired')
         }
         throw notFound()
