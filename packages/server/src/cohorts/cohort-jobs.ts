@@ -54,6 +54,9 @@ export const COHORT_FILE_PREFIX = '/_ampkit/files/'
 /** Most live one-time links; the oldest are dropped first. */
 const MAX_LINKS = 1000
 
+/** Longest wait between expiry sweeps of an idle app, in ms (requests sweep too). */
+const SWEEP_INTERVAL_MS = 60_000
+
 /** One download job. */
 export interface CohortJob {
   requestId: string
@@ -124,12 +127,19 @@ export class CohortJobs {
   /** Pending sleeps: their timers, and how to end them early at close. */
   readonly #sleeps = new Map<NodeJS.Timeout, () => void>()
   readonly #files: CohortFiles
+  readonly #sweeper: NodeJS.Timeout
   #closed = false
 
   constructor(options: CohortJobOptions | undefined, now: () => number) {
     this.options = resolveCohortJobOptions(options)
     this.#now = now
     this.#files = new CohortFiles(this.options.fileDir)
+    // Expired files leave the disk even when no request comes to sweep them.
+    this.#sweeper = setInterval(
+      () => this.#sweep(),
+      Math.max(1000, Math.min(SWEEP_INTERVAL_MS, this.options.jobTtlMs)),
+    )
+    this.#sweeper.unref()
   }
 
   /** Forgets a job and deletes its file. */
@@ -264,6 +274,7 @@ export class CohortJobs {
   /** Ends the waits and lets running computations finish (they must not outlive the store). */
   async close(): Promise<void> {
     this.#closed = true
+    clearInterval(this.#sweeper)
     for (const [timer, resolve] of this.#sleeps) {
       clearTimeout(timer)
       resolve()

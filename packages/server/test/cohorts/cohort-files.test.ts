@@ -142,6 +142,36 @@ describe('cohort download files', () => {
     await expect.poll(() => csvFiles(dir)).toEqual([])
   }, 60_000)
 
+  it('deletes an expired file without any request coming to sweep it', async () => {
+    const dir = await tempDir()
+    let nowMs = NOW
+    const fixture = await testApp({ now: () => nowMs, cohorts: { fileDir: dir, jobTtlMs: 1000 } })
+    await fixture.store.ingestEvents(
+      [{ event_type: 'Signup', user_id: 'solo', device_id: 'd-solo', time: NOW - DAY }],
+      { projectId: PROJECT.id, receivedAtMs: NOW, path: '/batch' },
+    )
+    const created = await call(
+      fixture.app,
+      authed('POST', '/api/3/cohorts/upload', {
+        name: 'Solo',
+        app_id: PROJECT.id,
+        id_type: 'BY_USER_ID',
+        ids: ['solo'],
+        owner: 'me@example.com',
+        published: true,
+      }),
+    )
+    const requested = await call(
+      fixture.app,
+      authed('GET', `/api/5/cohorts/request/${created.body.cohortId}`),
+    )
+    await awaitJob(fixture.app, requested.body.request_id)
+    expect(await csvFiles(dir)).toHaveLength(1)
+    // The job's second passes on the app's clock; the app's own sweep (every second here) finds it.
+    nowMs += 1000
+    await expect.poll(() => csvFiles(dir), { timeout: 10_000 }).toEqual([])
+  })
+
   it('keeps files under a directory of its own in os.tmpdir() without a fileDir, removed at close, and removes those of ended processes', async () => {
     // A directory left by a process that no longer exists (pids never reach this high).
     const stale = join(tmpdir(), `${TEMP_DIR_PREFIX}999999999-test`)
