@@ -59,7 +59,10 @@ export interface RateLimitOptions {
   batchEpsLimit?: number
   /** Averaging window, in ms. @default 30000 */
   windowMs?: number
-  /** Most user/device keys tracked per limiter; least recently used are evicted. @default 100000 */
+  /**
+   * Most user/device keys tracked per limiter, and Amplitude ids counted by the user-property
+   * budget within an hour; beyond it the least recently used are evicted. @default 100000
+   */
   maxTrackedKeys?: number
   /**
    * Batch events per user and per device per rolling 24 h; past it, 429 with
