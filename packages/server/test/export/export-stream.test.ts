@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError } from '../../src/errors.ts'
-import { exportEntryName, openExport } from '../../src/export/export-stream.ts'
+import { exportEntryName, openExport, planSlices } from '../../src/export/export-stream.ts'
 import { type DuckDbStore, openDuckDbStore } from '../../src/store/duckdb-store.ts'
 import { countingStore } from './export-helpers.ts'
 import { recordsByEntry } from './zip-reader.ts'
@@ -111,5 +111,65 @@ describe('export stream', () => {
     const range = { startMs: T0, endMs: T0 + HOUR_MS }
     await expect(openExport(s, 7, range, { maxEventsPerPart: 0 })).rejects.toThrow(ConfigError)
     await expect(openExport(s, 7, range, { gzipLevel: 10 })).rejects.toThrow(/gzipLevel/)
+    await expect(openExport(s, 7, range, { scanConcurrency: 0 })).rejects.toThrow(/scanConcurrency/)
+  })
+})
+
+describe('export slices scanned at once', () => {
+  it('cuts the range into whole hours of at least the slice size, tiling it without gaps', () => {
+    const hour = (h: number, events: number) => ({ hourMs: T0 + h * HOUR_MS, events })
+    const range = { startMs: T0 - 5 * HOUR_MS, endMs: T0 + 10 * HOUR_MS }
+    expect(
+      planSlices([hour(0, 4), hour(1, 7), hour(3, 2), hour(4, 9), hour(6, 1)], range, 10),
+    ).toEqual([
+      { startMs: range.startMs, endMs: T0 + 3 * HOUR_MS },
+      { startMs: T0 + 3 * HOUR_MS, endMs: T0 + 6 * HOUR_MS },
+      { startMs: T0 + 6 * HOUR_MS, endMs: range.endMs },
+    ])
+    // One hour above the size is a slice of its own; a range whose hours never reach it is one slice.
+    expect(planSlices([hour(0, 50), hour(1, 50)], range, 10)).toHaveLength(2)
+    expect(planSlices([hour(0, 3), hour(2, 3)], range, 10)).toEqual([range])
+  })
+
+  it('gives the same archive content whatever the number of scans at once', async () => {
+    const s = await storeWith(7, 23)
+    const range = { startMs: T0, endMs: T0 + 7 * HOUR_MS }
+    const read = async (scanConcurrency: number) =>
+      recordsByEntry(
+        await archiveOf(
+          (await openExport(s, 7, range, { maxEventsPerPart: 10, scanConcurrency }))!.body,
+        ),
+      )
+    const one = await read(1)
+    // 7 hours of 23 events in parts of at most 10: three parts an hour, in hour order.
+    expect(one.map((e) => e.name)).toEqual(
+      Array.from({ length: 7 }, (_, h) =>
+        [0, 1, 2].map((p) => `7/7_2024-01-05_${h}#${p}.json.gz`),
+      ).flat(),
+    )
+    expect(one.flatMap((e) => e.records)).toHaveLength(7 * 23)
+    expect(await read(2)).toEqual(one)
+    expect(await read(5)).toEqual(one)
+    expect(s.openReads()).toBe(0)
+  })
+
+  it('starts no more scans than allowed ahead of a reader that has not read, and stops them all on cancel', async () => {
+    const s = await storeWith(8, 40)
+    const archive = await openExport(
+      s,
+      7,
+      { startMs: T0, endMs: T0 + 8 * HOUR_MS },
+      { maxEventsPerPart: 10, scanConcurrency: 2, readAheadBytes: 1 },
+    )
+    const reader = archive!.body.getReader()
+    expect((await reader.read()).done).toBe(false)
+    // Give the scans time to run as far ahead as they may.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(s.startedReads()).toBeLessThanOrEqual(2)
+    await reader.cancel()
+    expect(s.openReads()).toBe(0)
+    const started = s.startedReads()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(s.startedReads()).toBe(started)
   })
 })
