@@ -65,7 +65,7 @@ function countingFetch() {
 }
 
 describe('export streaming', () => {
-  it('reads the body only as fast as the consumer pulls events (backpressure)', async () => {
+  it('reads the body ahead of a consumer that has stopped by a bounded amount only', async () => {
     const archive = bigArchive()
     const server = await serveArchive(archive)
     const { state, fetchFn } = countingFetch()
@@ -78,10 +78,11 @@ describe('export streaming', () => {
     const iterator = api.exportEvents({ start: '20240714T00', end: '20240714T05' })
     const first = await iterator.next()
     expect(first.value?.event_id).toBe(0)
-    // Give any eager reader time to run ahead; a pull-based pipeline stays where it is.
+    // Give the reader time to run ahead: it reads up to 16 MiB (read-ahead.ts), here the whole
+    // 4.5 MB archive, and no more — the bound itself is pinned by read-ahead.test.ts.
     for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5))
-    expect(state.pulled).toBeLessThan(1_000_000)
     expect(archive.length).toBeGreaterThan(4_000_000)
+    expect(state.pulled).toBe(archive.length)
     let count = 1
     for (;;) {
       const next = await iterator.next()

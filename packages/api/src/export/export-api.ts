@@ -12,6 +12,7 @@ import { AmplitudeApiError, BadRequestError, ParameterError, ProtocolError } fro
 import { safeUrl } from '../http/safe-url.ts'
 import { errorForFailure, type OpenResponse, type Transport } from '../http/transport.ts'
 import { splitLineBlocks } from '../stream/lines.ts'
+import { readAhead } from '../stream/read-ahead.ts'
 import { through } from '../stream/through.ts'
 import { readZipStream } from '../stream/zip-reader.ts'
 
@@ -22,6 +23,10 @@ const HOUR_MS = 3_600_000
 // Each output buffer of zlib costs a round trip to the libuv thread pool; large ones keep the number
 // of round trips (not the bytes) from bounding throughput on a busy machine.
 const GUNZIP_CHUNK_BYTES = 1_048_576
+// The archive bytes read ahead of the unzip (see read-ahead.ts for why): at most 16 MiB, and
+// refilled from 4 MiB.
+const READ_AHEAD_HIGH_BYTES = 16 * 1_048_576
+const READ_AHEAD_LOW_BYTES = 4 * 1_048_576
 const PROGRESS_EVERY_EVENTS = 65_536
 const NO_DATA_BODY = 'Raw data files were not found'
 const EXPORT_PATH = '/api/2/export'
@@ -217,7 +222,11 @@ async function* exportFiles(
       continue
     }
     async function* counted(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of response.chunks()) {
+      for await (const chunk of readAhead(
+        response.chunks(),
+        READ_AHEAD_HIGH_BYTES,
+        READ_AHEAD_LOW_BYTES,
+      )) {
         run.bytes += chunk.byteLength
         yield chunk
       }
