@@ -20,6 +20,20 @@ export interface Aggregate {
    * many or more). Value: `bins[k]` = users whose value lies in bucket k of `valueBinEdges`.
    */
   bins: number[]
+  /** Least numeric value (PROPMIN); undefined without one. Filled only when a formula reads it. */
+  valueMin: number | undefined
+  /** Greatest numeric value (PROPMAX). */
+  valueMax: number | undefined
+  /** Sum of the events' revenue (REVENUETOTAL). */
+  revenue: number
+  /** Distinct values of the property, numeric or not (PROPCOUNT; exact, not Amplitude's HLL). */
+  distinctValues: number
+  /** Σ over users of each user's distinct values (PROPCOUNTAVG = this / users). */
+  userDistinctValues: number
+  /** Every numeric value, one per event, in no particular order (PERCENTILE). */
+  values: number[]
+  /** Each user's event count, in no particular order (FREQPERCENTILE). */
+  userCounts: number[]
 }
 
 /** Event index of a segment's active-user series (`pct_dau`, ACTIVE). */
@@ -37,6 +51,11 @@ export interface SeriesAggregates {
   /** By index into `plan.buckets`; absent = no event. */
   buckets: Map<number, Aggregate>
   /**
+   * A `ROLLWIN` pass: every interval aggregated over this many (`planOf(query, window)`).
+   * Absent: the query's own aggregates.
+   */
+  window?: number
+  /**
    * The value histogram's bucket edges (`value-bins.ts`): one set for the whole query, carried by
    * every series so the answer can label the bins. Absent for other metrics.
    */
@@ -44,7 +63,20 @@ export interface SeriesAggregates {
 }
 
 export function emptyAggregate(): Aggregate {
-  return { users: 0, events: 0, sum: 0, valueCount: 0, bins: new Array(HISTOGRAM_BINS).fill(0) }
+  return {
+    users: 0,
+    events: 0,
+    sum: 0,
+    valueCount: 0,
+    bins: new Array(HISTOGRAM_BINS).fill(0),
+    valueMin: undefined,
+    valueMax: undefined,
+    revenue: 0,
+    distinctValues: 0,
+    userDistinctValues: 0,
+    values: [],
+    userCounts: [],
+  }
 }
 
 /** Identity of a series, for maps. */
@@ -59,4 +91,19 @@ export function seriesId(
 /** The histogram bin of a user who did the event `count` (≥ 1) times. */
 export function binOf(count: number): number {
   return Math.min(count, HISTOGRAM_BINS) - 1
+}
+
+/**
+ * The `percentile` (0–100) of `values`, interpolating linearly between the two nearest ranks
+ * (DuckDB's `quantile_cont`); 0 without values, as an empty interval charts. Which estimator
+ * Amplitude uses is unconfirmed.
+ */
+export function percentileOf(values: readonly number[], percentile: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = (percentile / 100) * (sorted.length - 1)
+  const below = Math.floor(rank)
+  const lower = sorted[below] as number
+  const upper = sorted[Math.min(below + 1, sorted.length - 1)] as number
+  return lower + (upper - lower) * (rank - below)
 }

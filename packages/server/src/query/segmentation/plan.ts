@@ -17,7 +17,7 @@ import {
   labelOfWall,
   nextBucketWall,
 } from '../time-buckets.ts'
-import { formulaTerms } from './formula.ts'
+import { formulaReach, formulaTerms, VALUE_FUNCTIONS } from './formula.ts'
 import type { SegmentationQuery } from './query.ts'
 
 /**
@@ -92,6 +92,50 @@ export interface SegmentationPlan {
   window: number
   /** True when the scan starts before the range (rolling). */
   extended: boolean
+  /** The first bucket index a window > 1 is aggregated for (earlier ones are not computed). */
+  windowFirstIndex: number
+  /** Aggregates beyond users, events and the value sum that the formulas read. */
+  extras: ExtraAggregates
+}
+
+/**
+ * What the formulas' newer functions read, each carried through the engines only when asked for,
+ * so a query without them compiles to the same statement as before they existed.
+ */
+export interface ExtraAggregates {
+  /** PROPMIN, PROPMAX: least and greatest numeric value. */
+  minMax: boolean
+  /** REVENUETOTAL: the sum of the events' revenue. */
+  revenue: boolean
+  /** PROPCOUNT: distinct values of the property. */
+  distinct: boolean
+  /** PROPCOUNTAVG: each user's number of distinct values (needs per-user rows over the range). */
+  userDistinct: boolean
+  /** PERCENTILE: every numeric value. */
+  values: boolean
+  /** FREQPERCENTILE: each user's event count (needs per-user rows over the range). */
+  userCounts: boolean
+}
+
+export const NO_EXTRAS: ExtraAggregates = {
+  minMax: false,
+  revenue: false,
+  distinct: false,
+  userDistinct: false,
+  values: false,
+  userCounts: false,
+}
+
+function extrasOf(query: SegmentationQuery): ExtraAggregates {
+  const fns = new Set(query.formulas.flatMap((f) => formulaTerms(f.root).map((t) => t.fn)))
+  return {
+    minMax: fns.has('PROPMIN') || fns.has('PROPMAX'),
+    revenue: fns.has('REVENUETOTAL'),
+    distinct: fns.has('PROPCOUNT'),
+    userDistinct: fns.has('PROPCOUNTAVG'),
+    values: fns.has('PERCENTILE'),
+    userCounts: fns.has('FREQPERCENTILE'),
+  }
 }
 
 const ACTIVE_IN_INTERVAL: Segment['conditions'][number] = {
@@ -120,14 +164,14 @@ function eventPlans(query: SegmentationQuery): EventPlan[] {
       for (const term of formulaTerms(formula.root))
         used.set(
           term.eventIndex,
-          (used.get(term.eventIndex) ?? false) || term.fn === 'PROPSUM' || term.fn === 'PROPAVG',
+          (used.get(term.eventIndex) ?? false) || VALUE_FUNCTIONS.has(term.fn),
         )
     return [...used.keys()]
       .sort((a, b) => a - b)
       .map((eventIndex) => {
         const selector = query.events[eventIndex] as EventSelector
         // Amplitude's formulas group by every group_by (values matched across events) and
-        // PROPSUM/PROPAVG read the first one.
+        // PROPSUM, PROPAVG, … (`VALUE_FUNCTIONS`) read the first one.
         return {
           eventIndex,
           selector,
@@ -151,11 +195,24 @@ function eventPlans(query: SegmentationQuery): EventPlan[] {
   })
 }
 
-/** Derives the plan of a query. */
-export function planOf(query: SegmentationQuery): SegmentationPlan {
+/**
+ * Derives the plan of a query. `window`: aggregate every interval over that many (a `ROLLWIN`'s
+ * pass) instead of `rollingWindow`, for every bucket of the scan (an outer `ROLLAVG` reads
+ * intervals before the range).
+ */
+export function planOf(query: SegmentationQuery, window?: number): SegmentationPlan {
   const { range } = query
   const events = eventPlans(query)
-  const rolling = Math.max(query.rollingWindow, query.rollingAverage)
+  // Formulas may reach further back than `rollingWindow` (ROLLAVG, ROLLWIN); without those the
+  // reach is `rollingWindow - 1`, as for every other metric.
+  const formulaBack = Math.max(
+    0,
+    ...query.formulas.map((f) => formulaReach(f.root, query.rollingWindow)),
+  )
+  const rolling =
+    query.metric === 'formula'
+      ? Math.max(query.rollingWindow, query.rollingAverage + formulaBack)
+      : Math.max(query.rollingWindow, query.rollingAverage)
   const firstWall = bucketStartWall(dayToWallMs(range.startDay), range.interval)
   let scanWall = firstWall
   for (let i = 1; i < rolling; i++) scanWall = previousBucketWall(scanWall, range.interval)
@@ -169,7 +226,9 @@ export function planOf(query: SegmentationQuery): SegmentationPlan {
   }
   const needsActive =
     query.metric === 'pct_dau' ||
-    query.formulas.some((f) => formulaTerms(f.root).some((t) => t.fn === 'ACTIVE'))
+    query.formulas.some((f) =>
+      formulaTerms(f.root).some((t) => t.fn === 'ACTIVE' || t.fn === 'ARPAU'),
+    )
   return {
     events,
     histogram: histogramKindOf(query),
@@ -188,8 +247,10 @@ export function planOf(query: SegmentationQuery): SegmentationPlan {
     endMs: range.endMs,
     buckets,
     firstOutputIndex,
-    window: query.rollingWindow,
+    window: window ?? query.rollingWindow,
     extended,
+    windowFirstIndex: window === undefined ? firstOutputIndex : 0,
+    extras: extrasOf(query),
   }
 }
 

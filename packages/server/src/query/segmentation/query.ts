@@ -17,7 +17,13 @@ import {
   rangeParams,
   segmentsParam,
 } from '../params.ts'
-import { type Formula, formulaTerms, parseFormulas } from './formula.ts'
+import {
+  type Formula,
+  formulaTerms,
+  formulaWindows,
+  parseFormulas,
+  VALUE_FUNCTIONS,
+} from './formula.ts'
 
 export type { SegmentationMetric }
 
@@ -100,6 +106,10 @@ export function segmentationQueryOf(url: URL, project: SegmentationProject): Seg
   const rollingAverage = integerParam(url, 'rollingAverage', 1, 1, MAX_ROLLING_INTERVALS)
   if (rollingWindow > 1 && rollingAverage > 1)
     throw queryError('Invalid parameters rollingWindow/rollingAverage: use one of them')
+  // A ROLLWIN term re-aggregates over its own window; with `rollingWindow` too, the terms outside
+  // it would be windowed twice over (unconfirmed what Amplitude does): refused.
+  if (rollingWindow > 1 && formulas.some((f) => formulaWindows(f.root).length > 0))
+    throw queryError('Invalid parameters formula/rollingWindow: ROLLWIN already sets the window')
   return {
     projectId: project.id,
     events,
@@ -116,7 +126,8 @@ export function segmentationQueryOf(url: URL, project: SegmentationProject): Seg
 }
 
 /**
- * Amplitude's formula rules: PROPSUM/PROPAVG read the event's first group_by, and a grouped
+ * Amplitude's formula rules: PROPSUM, PROPAVG, PROPMIN/MAX, PROPCOUNT(AVG), ARPAU and PERCENTILE
+ * read the event's first group_by (`VALUE_FUNCTIONS`), and a grouped
  * formula needs the same number of group_by clauses on each event it combines (their values are
  * matched position by position).
  */
@@ -126,7 +137,7 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
     for (const term of formulaTerms(formula.root)) {
       used.add(term.eventIndex)
       const event = events[term.eventIndex]
-      if ((term.fn === 'PROPSUM' || term.fn === 'PROPAVG') && event?.groupBy.length === 0)
+      if (VALUE_FUNCTIONS.has(term.fn) && event?.groupBy.length === 0)
         throw queryError(
           `Invalid parameter formula: ${term.fn} reads the first group_by of event ${String.fromCharCode(65 + term.eventIndex)}, and it has none`,
         )

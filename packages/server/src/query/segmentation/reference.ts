@@ -21,7 +21,8 @@ import {
   type SeriesAggregates,
   seriesId,
 } from './aggregates.ts'
-import { planOf } from './plan.ts'
+import { formulaWindows } from './formula.ts'
+import { planOf, type SegmentationPlan } from './plan.ts'
 import type { SegmentationQuery } from './query.ts'
 import { valueBinEdges, valueBinOf } from './value-bins.ts'
 
@@ -31,6 +32,44 @@ interface Cell {
   events: number
   sum: number
   valueCount: number
+  min: number | undefined
+  max: number | undefined
+  revenue: number
+  /** The property's first values as text (PROPCOUNT), numeric or not. */
+  distinct: Set<string>
+  /** Every numeric value (PERCENTILE). */
+  values: number[]
+}
+
+function emptyCell(): Cell {
+  return {
+    events: 0,
+    sum: 0,
+    valueCount: 0,
+    min: undefined,
+    max: undefined,
+    revenue: 0,
+    distinct: new Set(),
+    values: [],
+  }
+}
+
+/** One event's readings. */
+interface Reading {
+  value: number | undefined
+  text: string | undefined
+  revenue: number
+}
+
+function addCell(total: Cell, cell: Cell): void {
+  total.events += cell.events
+  total.sum += cell.sum
+  total.valueCount += cell.valueCount
+  if (cell.min !== undefined) total.min = Math.min(total.min ?? cell.min, cell.min)
+  if (cell.max !== undefined) total.max = Math.max(total.max ?? cell.max, cell.max)
+  total.revenue += cell.revenue
+  for (const text of cell.distinct) total.distinct.add(text)
+  total.values.push(...cell.values)
 }
 
 interface Collecting {
@@ -54,35 +93,72 @@ export function numericValue(ref: PropertyRef, event: QueryEvent): number | unde
   return Number.isFinite(n) ? n : undefined
 }
 
-function addTo(cells: Map<number, Cell>, key: number, value: number | undefined): void {
+function addTo(cells: Map<number, Cell>, key: number, reading: Reading): void {
   let cell = cells.get(key)
   if (cell === undefined) {
-    cell = { events: 0, sum: 0, valueCount: 0 }
+    cell = emptyCell()
     cells.set(key, cell)
   }
   cell.events++
+  const { value } = reading
   if (value !== undefined) {
     cell.sum += value
     cell.valueCount++
+    cell.min = Math.min(cell.min ?? value, value)
+    cell.max = Math.max(cell.max ?? value, value)
+    cell.values.push(value)
   }
+  if (reading.text !== undefined) cell.distinct.add(reading.text)
+  cell.revenue += reading.revenue
 }
 
-/** Folds one user's cell into an aggregate; `bin` is the user's histogram bin, if any. */
-function fold(target: Aggregate, cell: Cell, bin: number | undefined): void {
+/**
+ * Folds one user's cell into an aggregate; `bin` is the user's histogram bin, if any; `distinct`
+ * gathers the aggregate's distinct values across its users.
+ */
+function fold(target: Aggregate, cell: Cell, bin: number | undefined, distinct: Set<string>): void {
   target.users++
   target.events += cell.events
   target.sum += cell.sum
   target.valueCount += cell.valueCount
   if (bin !== undefined) target.bins[bin] = (target.bins[bin] ?? 0) + 1
+  if (cell.min !== undefined) target.valueMin = Math.min(target.valueMin ?? cell.min, cell.min)
+  if (cell.max !== undefined) target.valueMax = Math.max(target.valueMax ?? cell.max, cell.max)
+  target.revenue += cell.revenue
+  for (const text of cell.distinct) distinct.add(text)
+  target.distinctValues = distinct.size
+  target.userDistinctValues += cell.distinct.size
+  target.values.push(...cell.values)
+  target.userCounts.push(cell.events)
 }
 
-/** The reference aggregates of a query over `events` (every event of the project). */
+/**
+ * The reference aggregates of a query over `events` (every event of the project): the query's
+ * own, then one pass per `ROLLWIN` window of its formulas.
+ */
 export function referenceAggregatesOf(
   events: readonly QueryEvent[],
   query: SegmentationQuery,
   cohorts: CohortMembers,
 ): SeriesAggregates[] {
-  const plan = planOf(query)
+  const windows = [...new Set(query.formulas.flatMap((f) => formulaWindows(f.root)))]
+  return [
+    ...aggregatesOfPlan(events, query, cohorts, planOf(query)),
+    ...windows.flatMap((window) =>
+      aggregatesOfPlan(events, query, cohorts, planOf(query, window)).map((a) => ({
+        ...a,
+        window,
+      })),
+    ),
+  ]
+}
+
+function aggregatesOfPlan(
+  events: readonly QueryEvent[],
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+  plan: SegmentationPlan,
+): SeriesAggregates[] {
   const firstSeqs = firstEventSeqs(events)
   const matchers = plan.segments.map((segment) =>
     segmentMatcher(segment, events, { range: query.range, cohorts }, firstSeqs),
@@ -97,7 +173,7 @@ export function referenceAggregatesOf(
     keys: string[],
     event: QueryEvent,
     bucket: number,
-    value: number | undefined,
+    reading: Reading,
   ) {
     const id = seriesId(segmentIndex, eventIndex, keys)
     let entry = series.get(id)
@@ -110,8 +186,8 @@ export function referenceAggregatesOf(
       buckets = new Map()
       entry.perBucket.set(event.userKey, buckets)
     }
-    addTo(buckets, bucket, value)
-    if (event.timeMs >= plan.rangeStartMs) addTo(entry.inRange, event.userKey, value)
+    addTo(buckets, bucket, reading)
+    if (event.timeMs >= plan.rangeStartMs) addTo(entry.inRange, event.userKey, reading)
   }
 
   for (const event of events) {
@@ -123,19 +199,24 @@ export function referenceAggregatesOf(
       for (const eventPlan of plan.events) {
         if (!matchesEvent(eventPlan.selector, event, firstSeqs)) continue
         const keys = pad(eventPlan.keys.map((ref) => groupLabel(ref, event)))
-        const value =
-          eventPlan.valueProperty === undefined
-            ? undefined
-            : numericValue(eventPlan.valueProperty, event)
-        collect(segmentIndex, eventPlan.eventIndex, keys, event, bucket, value)
+        const property = eventPlan.valueProperty
+        collect(segmentIndex, eventPlan.eventIndex, keys, event, bucket, {
+          value: property === undefined ? undefined : numericValue(property, event),
+          text: property === undefined ? undefined : propertyValues(property, event)[0],
+          revenue: event.revenue ?? 0,
+        })
       }
       if (plan.needsActive && matchesEvent(ACTIVE, event, firstSeqs))
-        collect(segmentIndex, ACTIVE_EVENT_INDEX, pad([]), event, bucket, undefined)
+        collect(segmentIndex, ACTIVE_EVENT_INDEX, pad([]), event, bucket, {
+          value: undefined,
+          text: undefined,
+          revenue: 0,
+        })
     })
   }
 
   // Each series' per-user cells: over the range, and per interval over its trailing window.
-  const firstBucket = plan.window > 1 ? plan.firstOutputIndex : 0
+  const firstBucket = plan.window > 1 ? plan.windowFirstIndex : 0
   const gathered = [...series.values()]
     // A group exists when it has an event inside the range (pre-range events only feed rolling);
     // without group keys the one series of a segment and event always exists, so a rolling window
@@ -146,13 +227,10 @@ export function referenceAggregatesOf(
       for (let index = firstBucket; index < plan.buckets.length; index++) {
         const users: Cell[] = []
         for (const cells of entry.perBucket.values()) {
-          const total: Cell = { events: 0, sum: 0, valueCount: 0 }
+          const total = emptyCell()
           for (let back = Math.max(0, index - plan.window + 1); back <= index; back++) {
             const cell = cells.get(back)
-            if (cell === undefined) continue
-            total.events += cell.events
-            total.sum += cell.sum
-            total.valueCount += cell.valueCount
+            if (cell !== undefined) addCell(total, cell)
           }
           if (total.events > 0) users.push(total)
         }
@@ -186,11 +264,13 @@ export function referenceAggregatesOf(
 
   return gathered.map(({ entry, collapsed: cells, buckets: bucketCells }) => {
     const collapsed = emptyAggregate()
-    for (const cell of cells) fold(collapsed, cell, binOfCell(cell))
+    const distinct = new Set<string>()
+    for (const cell of cells) fold(collapsed, cell, binOfCell(cell), distinct)
     const buckets = new Map<number, Aggregate>()
     for (const [index, users] of bucketCells) {
       const aggregate = emptyAggregate()
-      for (const cell of users) fold(aggregate, cell, binOfCell(cell))
+      const bucketDistinct = new Set<string>()
+      for (const cell of users) fold(aggregate, cell, binOfCell(cell), bucketDistinct)
       buckets.set(index, aggregate)
     }
     return {

@@ -28,10 +28,11 @@ import {
   ACTIVE_EVENT_INDEX,
   type Aggregate,
   emptyAggregate,
+  percentileOf,
   type SeriesAggregates,
   seriesId,
 } from './aggregates.ts'
-import { evaluateFormula, type FormulaFunction, ratio } from './formula.ts'
+import { evaluateFormula, type FormulaTerm, ratio } from './formula.ts'
 import { HISTOGRAM_BIN_LABELS, planOf, type RankBy, rankByOf } from './plan.ts'
 import type { SegmentationMetric, SegmentationQuery } from './query.ts'
 import { valueBinLabels } from './value-bins.ts'
@@ -73,8 +74,8 @@ function metricValue(metric: SegmentationMetric, value: Aggregate, active: Aggre
   }
 }
 
-function termValue(fn: FormulaFunction, value: Aggregate, active: Aggregate): number {
-  switch (fn) {
+function termValue(term: FormulaTerm, value: Aggregate, active: Aggregate): number {
+  switch (term.fn) {
     case 'UNIQUES':
       return value.users
     case 'TOTALS':
@@ -87,6 +88,27 @@ function termValue(fn: FormulaFunction, value: Aggregate, active: Aggregate): nu
       return ratio(value.sum, value.valueCount)
     case 'ACTIVE':
       return ratio(value.users, active.users)
+    // Without a numeric value in the interval there is no least or greatest one: 0, as an empty
+    // interval charts (unconfirmed).
+    case 'PROPMIN':
+      return value.valueMin ?? 0
+    case 'PROPMAX':
+      return value.valueMax ?? 0
+    case 'PROPCOUNT':
+      return value.distinctValues
+    // Our reading of "PROPCOUNT per user" (unconfirmed): the mean over the users who did the
+    // event of each one's number of distinct values (a user without a value counts 0).
+    case 'PROPCOUNTAVG':
+      return ratio(value.userDistinctValues, value.users)
+    case 'REVENUETOTAL':
+      return value.revenue
+    // analytics-semantics.md §1.2: ARPAU = PROPSUM / UNIQUES(_active) of the same segment.
+    case 'ARPAU':
+      return ratio(value.sum, active.users)
+    case 'PERCENTILE':
+      return percentileOf(value.values, term.percentile)
+    case 'FREQPERCENTILE':
+      return percentileOf(value.userCounts, term.percentile)
   }
 }
 
@@ -96,7 +118,14 @@ export function segmentationResult(
   aggregates: readonly SeriesAggregates[],
 ): SegmentationData {
   const plan = planOf(query)
-  const byId = new Map(aggregates.map((a) => [seriesId(a.segmentIndex, a.eventIndex, a.keys), a]))
+  // `ROLLWIN` passes (`window` set) are looked up by their window too.
+  const idOf = (a: SeriesAggregates) =>
+    a.window === undefined
+      ? seriesId(a.segmentIndex, a.eventIndex, a.keys)
+      : `${a.window}:${seriesId(a.segmentIndex, a.eventIndex, a.keys)}`
+  const byId = new Map(aggregates.map((a) => [idOf(a), a]))
+  const windowed = (window: number | undefined, id: string) =>
+    byId.get(window === undefined ? id : `${window}:${id}`)
   const noKeys: string[] = new Array(plan.keyCount).fill('')
   const activeOf = (segmentIndex: number) =>
     byId.get(seriesId(segmentIndex, ACTIVE_EVENT_INDEX, noKeys))
@@ -154,30 +183,33 @@ export function segmentationResult(
         const groups = new Map<string, { keys: readonly string[] }>()
         if (keyCount === 0) groups.set(JSON.stringify(noKeys), { keys: noKeys })
         for (const a of aggregates)
-          if (a.segmentIndex === segmentIndex && used.has(a.eventIndex))
+          if (a.segmentIndex === segmentIndex && used.has(a.eventIndex) && a.window === undefined)
             groups.set(JSON.stringify(a.keys), { keys: a.keys })
-        const aggregateOf = (eventIndex: number, keys: readonly string[]) =>
-          byId.get(seriesId(segmentIndex, eventIndex, keys))
+        const aggregateOf = (eventIndex: number, keys: readonly string[], window?: number) =>
+          windowed(window, seriesId(segmentIndex, eventIndex, keys))
         const kept = ranked([...groups.values()], ({ keys }) =>
           eventIndexes.reduce((sum, e) => sum + (aggregateOf(e, keys)?.collapsed.users ?? 0), 0),
         )
-        const active = activeOf(segmentIndex)
+        const activeId = seriesId(segmentIndex, ACTIVE_EVENT_INDEX, noKeys)
         for (const { keys } of kept) {
-          const valueAt = (index: number) =>
-            evaluateFormula(formula.root, (fn, eventIndex) =>
-              termValue(
-                fn,
-                aggregateOf(eventIndex, keys)?.buckets.get(index) ?? EMPTY,
-                active?.buckets.get(index) ?? EMPTY,
-              ),
-            )
-          const collapsed = evaluateFormula(formula.root, (fn, eventIndex) =>
-            termValue(
-              fn,
-              aggregateOf(eventIndex, keys)?.collapsed ?? EMPTY,
-              active?.collapsed ?? EMPTY,
-            ),
-          )
+          const inputs = {
+            firstIndex: plan.firstOutputIndex,
+            term: (term: FormulaTerm, index: number | undefined, window: number | undefined) => {
+              // Over the range a window changes nothing: read the query's own aggregates.
+              const from = index === undefined ? undefined : window
+              const value = aggregateOf(term.eventIndex, keys, from)
+              const active = windowed(from, activeId)
+              return index === undefined
+                ? termValue(term, value?.collapsed ?? EMPTY, active?.collapsed ?? EMPTY)
+                : termValue(
+                    term,
+                    value?.buckets.get(index) ?? EMPTY,
+                    active?.buckets.get(index) ?? EMPTY,
+                  )
+            },
+          }
+          const valueAt = (index: number) => evaluateFormula(formula.root, inputs, index)
+          const collapsed = evaluateFormula(formula.root, inputs, undefined)
           push(points(valueAt), collapsed, label(segmentIndex, keys, keyCount), {
             segmentIndex,
             formulaIndex,
@@ -197,7 +229,10 @@ export function segmentationResult(
       const keyCount = eventPlan.keys.length
       plan.segments.forEach((_, segmentIndex) => {
         let groups = aggregates.filter(
-          (a) => a.segmentIndex === segmentIndex && a.eventIndex === eventIndex,
+          (a) =>
+            a.segmentIndex === segmentIndex &&
+            a.eventIndex === eventIndex &&
+            a.window === undefined,
         )
         // Without a group-by there is always one series, zeros when nothing matched.
         if (keyCount === 0 && groups.length === 0)

@@ -42,6 +42,7 @@ import {
   type SeriesAggregates,
   seriesId,
 } from './aggregates.ts'
+import { formulaWindows } from './formula.ts'
 import { HISTOGRAM_BINS, planOf, rankByOf, type SegmentationPlan } from './plan.ts'
 import type { SegmentationQuery } from './query.ts'
 import { valueBinEdges } from './value-bins.ts'
@@ -155,8 +156,10 @@ function compile(
   query: SegmentationQuery,
   cohorts: CohortMembers,
   target: Target,
+  window?: number,
 ): CompiledSegmentation {
-  const plan = planOf(query)
+  const plan = planOf(query, window)
+  const { extras } = plan
   const params = new SqlParams()
   const ctes = new CteList()
   const selectors = plan.events.map((e) => e.selector)
@@ -199,7 +202,7 @@ function compile(
       const padded = keyNames.map((name, i) => `${keys[i] ?? "''"} AS ${name}`)
       const columns = [`${segmentIndex} AS seg`, `${eventIndex} AS evi`, ...padded]
       branches.push(`SELECT ${columns.join(', ')}, ${index} AS idx, ev.user_key,
-        ${valueText} AS vtxt${inRange}
+        ${valueText} AS vtxt${inRange}${extras.revenue ? ', ev.revenue AS rev' : ''}
         FROM ev WHERE (${eventSql(selector, params, 'ev')}) AND (${inSegment})${activeOnly}`)
     }
     for (const eventPlan of plan.events) {
@@ -217,6 +220,53 @@ function compile(
 
   const hasValues = plan.events.some((e) => e.valueProperty !== undefined)
   const value = numericSql('vtxt')
+  // The formulas' newer aggregates, as columns added only when a formula reads them: per user
+  // row (`ub`), merged when user rows regroup (`cu`, windowed `bu`), and final per series
+  // (`ca`, `ba`). PROPCOUNTAVG and FREQPERCENTILE read one row per user, so their range
+  // aggregates come from `cu`, like the histogram's.
+  const userExtras = [
+    extras.minMax ? `min(${value}) AS mn, max(${value}) AS mx` : '',
+    extras.revenue ? 'sum(rev) AS rv' : '',
+    extras.distinct || extras.userDistinct
+      ? 'coalesce(list(DISTINCT vtxt) FILTER (WHERE vtxt IS NOT NULL), []::VARCHAR[]) AS dv'
+      : '',
+    extras.values
+      ? `coalesce(list(${value}) FILTER (WHERE ${value} IS NOT NULL), []::DOUBLE[]) AS vl`
+      : '',
+  ]
+  const mergedExtras = [
+    extras.minMax ? 'min(mn) AS mn, max(mx) AS mx' : '',
+    extras.revenue ? 'sum(rv) AS rv' : '',
+    extras.distinct || extras.userDistinct ? 'list_distinct(flatten(list(dv))) AS dv' : '',
+    extras.values ? 'flatten(list(vl)) AS vl' : '',
+  ]
+  const finalExtras = [
+    extras.minMax ? 'min(mn) AS mn, max(mx) AS mx' : '',
+    extras.revenue ? 'sum(rv) AS rv' : '',
+    extras.distinct ? 'len(list_distinct(flatten(list(dv)))) AS pc' : '',
+    extras.userDistinct ? 'sum(len(dv)) AS pu' : '',
+    extras.values ? 'flatten(list(vl)) AS vl' : '',
+    extras.userCounts ? 'list(c) AS cl' : '',
+  ]
+  const extraColumns = (list: readonly string[]) =>
+    list
+      .filter((column) => column !== '')
+      .map((column) => `, ${column}`)
+      .join('')
+  const ubExtras = extraColumns(userExtras)
+  const mergeExtras = extraColumns(mergedExtras)
+  const outExtras = extraColumns(finalExtras)
+  const outNames = extraColumns(
+    [
+      extras.minMax ? 'mn, mx' : '',
+      extras.revenue ? 'rv' : '',
+      extras.distinct ? 'pc' : '',
+      extras.userDistinct ? 'pu' : '',
+      extras.values ? 'vl' : '',
+      extras.userCounts ? 'cl' : '',
+    ].filter((name) => name !== ''),
+  )
+  const userGrain = plan.histogram !== undefined || extras.userDistinct || extras.userCounts
   // Without a value property the sums are constants, not aggregates carried through every stage.
   const valueSums = hasValues ? 'sum(s) AS s, sum(n) AS n' : 'NULL::DOUBLE AS s, 0::BIGINT AS n'
   const series = `seg, evi${keyList}`
@@ -235,21 +285,21 @@ function compile(
   ctes.add(
     'ub',
     () => `ub AS MATERIALIZED (SELECT ${series}, idx, user_key${plan.extended ? ', inr' : ''},
-      count(*) AS c${hasValues ? `, sum(${value}) AS s, count(${value}) AS n` : ''}
+      count(*) AS c${hasValues ? `, sum(${value}) AS s, count(${value}) AS n` : ''}${ubExtras}
       FROM m GROUP BY ${series}, idx, user_key${plan.extended ? ', inr' : ''})`,
   )
   const rangeOnly = plan.extended ? 'WHERE inr' : ''
-  if (histogram) {
+  if (userGrain) {
     // Frequency bins need each user's count over the range.
     ctes.add(
       'cu',
-      () => `cu AS (SELECT ${series}, user_key, sum(c) AS c, ${valueSums} FROM ub
+      () => `cu AS (SELECT ${series}, user_key, sum(c) AS c, ${valueSums}${mergeExtras} FROM ub
         ${rangeOnly} GROUP BY ${series}, user_key)`,
     )
     if (answering)
       ctes.add(
         'ca',
-        () => `ca AS (SELECT ${series}, ${bin}, count(*) AS u, sum(c) AS t, ${valueSums}
+        () => `ca AS (SELECT ${series}, ${bin}, count(*) AS u, sum(c) AS t, ${valueSums}${outExtras}
         FROM ${binned('cu')} GROUP BY ${series}${binGroup})`,
       )
   } else {
@@ -257,7 +307,7 @@ function compile(
     ctes.add(
       'ca',
       () => `ca AS (SELECT ${series}, 0 AS bin, count(DISTINCT user_key) AS u, sum(c) AS t,
-        ${valueSums} FROM ub ${rangeOnly} GROUP BY ${series})`,
+        ${valueSums}${outExtras} FROM ub ${rangeOnly} GROUP BY ${series})`,
     )
   }
   // Ranking only matters with group keys; without, each (segment, event) is one series. The value
@@ -302,15 +352,15 @@ function compile(
   if (plan.window > 1) {
     ctes.add(
       'bu',
-      () => `bu AS (SELECT ${series}, oidx AS idx, user_key, sum(c) AS c, ${valueSums}
+      () => `bu AS (SELECT ${series}, oidx AS idx, user_key, sum(c) AS c, ${valueSums}${mergeExtras}
         FROM (SELECT *, unnest(range(idx, idx + ${plan.window})) AS oidx FROM ${keptRows})
-        WHERE oidx >= ${plan.firstOutputIndex} AND oidx < ${plan.buckets.length}
+        WHERE oidx >= ${plan.windowFirstIndex} AND oidx < ${plan.buckets.length}
         GROUP BY ${series}, oidx, user_key)`,
     )
   } else if (plan.extended) {
     ctes.add(
       'bu',
-      () => `bu AS (SELECT ${series}, idx, user_key, sum(c) AS c, ${valueSums}
+      () => `bu AS (SELECT ${series}, idx, user_key, sum(c) AS c, ${valueSums}${mergeExtras}
         FROM ${keptRows} GROUP BY ${series}, idx, user_key)`,
     )
   } else {
@@ -333,24 +383,43 @@ function compile(
     }
   ctes.add(
     'ba',
-    () => `ba AS (SELECT ${series}, idx, ${bin}, count(*) AS u, sum(c) AS t, ${valueSums}
+    () => `ba AS (SELECT ${series}, idx, ${bin}, count(*) AS u, sum(c) AS t, ${valueSums}${outExtras}
       FROM ${binned('bu')} GROUP BY ${series}, idx${binGroup})`,
   )
   const sql = `${ctes.toSql()}
-    SELECT 'c' AS kind, ${series}, NULL::BIGINT AS idx, bin, u, t, s, n
+    SELECT 'c' AS kind, ${series}, NULL::BIGINT AS idx, bin, u, t, s, n${outNames}
       FROM ${keptOnly('ca')}
     UNION ALL
-    SELECT 'b' AS kind, ${series}, idx, bin, u, t, s, n FROM ba`
+    SELECT 'b' AS kind, ${series}, idx, bin, u, t, s, n${outNames} FROM ba`
   return { sql, params: params.values }
 }
 
-/** Runs the compiled query and gathers its rows into series aggregates. */
+/**
+ * Runs the compiled query and gathers its rows into series aggregates: the query's own, then one
+ * statement per `ROLLWIN` window of its formulas (each aggregates every interval over its window).
+ */
 export async function segmentationAggregatesSql(
   store: Store,
   query: SegmentationQuery,
   cohorts: CohortMembers,
 ): Promise<SeriesAggregates[]> {
-  const plan = planOf(query)
+  const windows = [...new Set(query.formulas.flatMap((f) => formulaWindows(f.root)))]
+  const own = await aggregatesOfPlan(store, query, cohorts, undefined)
+  const passes = await Promise.all(
+    windows.map(async (window) =>
+      (await aggregatesOfPlan(store, query, cohorts, window)).map((a) => ({ ...a, window })),
+    ),
+  )
+  return [...own, ...passes.flat()]
+}
+
+async function aggregatesOfPlan(
+  store: Store,
+  query: SegmentationQuery,
+  cohorts: CohortMembers,
+  window: number | undefined,
+): Promise<SeriesAggregates[]> {
+  const plan = planOf(query, window)
   let edges: number[] | undefined
   if (plan.histogram === 'value') {
     // Two statements: the edges depend on the values, and binning in SQL needs them as constants.
@@ -360,7 +429,7 @@ export async function segmentationAggregatesSql(
       value === null || value === undefined ? undefined : Number(value)
     edges = valueBinEdges(number(span?.lo), number(span?.hi))
   }
-  const { sql, params } = segmentationSql(query, cohorts, edges)
+  const { sql, params } = compile(query, cohorts, { kind: 'answer', edges: edges ?? [] }, window)
   const rows = await store.selectRows(sql, params)
   const series = new Map<string, SeriesAggregates>()
   for (const row of rows) {
@@ -387,6 +456,7 @@ export async function segmentationAggregatesSql(
     target.events += Number(row.t)
     target.sum += row.s === null ? 0 : Number(row.s)
     target.valueCount += row.n === null ? 0 : Number(row.n)
+    readExtras(target, row)
     // A NULL bin: users in no value bucket (no numeric value).
     if (row.bin !== null) {
       const bin = Number(row.bin)
@@ -394,4 +464,16 @@ export async function segmentationAggregatesSql(
     }
   }
   return [...series.values()]
+}
+
+/** The formulas' newer aggregates of a row, when the statement has them (`plan.extras`). */
+function readExtras(target: Aggregate, row: Record<string, unknown>): void {
+  const numbers = (value: unknown) => (Array.isArray(value) ? value.map(Number) : [])
+  if (row.mn !== undefined && row.mn !== null) target.valueMin = Number(row.mn)
+  if (row.mx !== undefined && row.mx !== null) target.valueMax = Number(row.mx)
+  if (row.rv !== undefined && row.rv !== null) target.revenue += Number(row.rv)
+  if (row.pc !== undefined && row.pc !== null) target.distinctValues += Number(row.pc)
+  if (row.pu !== undefined && row.pu !== null) target.userDistinctValues += Number(row.pu)
+  target.values.push(...numbers(row.vl))
+  target.userCounts.push(...numbers(row.cl))
 }

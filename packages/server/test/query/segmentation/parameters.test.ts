@@ -48,8 +48,89 @@ const CASES: [string, Params, RegExp][] = [
   ['m=formula has no formula', { ...BASE, m: 'formula' }, /Missing required parameter: formula/],
   [
     'a formula calls an unsupported function',
-    { ...BASE, m: 'formula', formula: 'PERCENTILE(A, 90)' },
-    /unsupported function PERCENTILE/,
+    { ...BASE, m: 'formula', formula: 'HIST(A)' },
+    /unsupported function HIST/,
+  ],
+  [
+    'PROPMIN is given two events',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PROPMIN(A, B)' },
+    /PROPMIN takes one argument: PROPMIN\(letter\)/,
+  ],
+  [
+    'PROPMAX is given an expression instead of a letter',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PROPMAX(UNIQUES(A))' },
+    /PROPMAX takes one event letter/,
+  ],
+  [
+    'PROPCOUNT reads an event without group_by',
+    { ...BASE, m: 'formula', formula: 'PROPCOUNT(A)' },
+    /PROPCOUNT reads the first group_by of event A/,
+  ],
+  [
+    'PROPCOUNTAVG reads an event without group_by',
+    { ...BASE, m: 'formula', formula: 'PROPCOUNTAVG(A)' },
+    /PROPCOUNTAVG reads the first group_by/,
+  ],
+  [
+    'ARPAU reads an event without group_by',
+    { ...BASE, m: 'formula', formula: 'ARPAU(A)' },
+    /ARPAU reads the first group_by/,
+  ],
+  [
+    'REVENUETOTAL has no event letter',
+    { ...BASE, m: 'formula', formula: 'REVENUETOTAL()' },
+    /REVENUETOTAL takes one event letter/,
+  ],
+  [
+    'PERCENTILE has no percentile',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PERCENTILE(A)' },
+    /PERCENTILE takes an event letter and a percentile/,
+  ],
+  [
+    'PERCENTILE has a percentile above 100',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PERCENTILE(A, 150)' },
+    /PERCENTILE takes a percentile from 0 to 100, not 150/,
+  ],
+  [
+    'FREQPERCENTILE has a negative percentile',
+    { ...BASE, m: 'formula', formula: 'FREQPERCENTILE(A, -5)' },
+    /FREQPERCENTILE takes a percentile from 0 to 100, not -5/,
+  ],
+  [
+    'FREQPERCENTILE has a word for a percentile',
+    { ...BASE, m: 'formula', formula: 'FREQPERCENTILE(A, B)' },
+    /FREQPERCENTILE takes a number there/,
+  ],
+  [
+    'PERCENTILE has three arguments',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PERCENTILE(A, 50, 2)' },
+    /PERCENTILE takes two arguments/,
+  ],
+  [
+    'CUMSUM has two arguments',
+    { ...BASE, m: 'formula', formula: 'CUMSUM(UNIQUES(A), 2)' },
+    /CUMSUM takes one argument: CUMSUM\(expression\)/,
+  ],
+  ['CUMSUM is empty', { ...BASE, m: 'formula', formula: 'CUMSUM()' }, /CUMSUM takes one argument/],
+  [
+    'ROLLAVG has no window',
+    { ...BASE, m: 'formula', formula: 'ROLLAVG(UNIQUES(A))' },
+    /ROLLAVG takes an expression and a number of intervals/,
+  ],
+  [
+    'ROLLWIN has a fractional window',
+    { ...BASE, m: 'formula', formula: 'ROLLWIN(UNIQUES(A), 2.5)' },
+    /ROLLWIN takes a whole number of intervals from 1 to 365, not 2.5/,
+  ],
+  [
+    'ROLLAVG has a zero window',
+    { ...BASE, m: 'formula', formula: 'ROLLAVG(TOTALS(A), 0)' },
+    /ROLLAVG takes a whole number of intervals from 1 to 365, not 0/,
+  ],
+  [
+    'ROLLWIN is combined with rollingWindow',
+    { ...BASE, m: 'formula', formula: 'ROLLWIN(UNIQUES(A), 3)', rollingWindow: 2 },
+    /ROLLWIN already sets the window/,
   ],
   [
     'a formula names B without e2',
