@@ -92,6 +92,29 @@ const FORMULAS = [
   'ACTIVE(A) * 100',
 ]
 
+/**
+ * The newer formula functions, alone and nested: values (min, max, distinct, percentiles), per-user
+ * reads (PROPCOUNTAVG, FREQPERCENTILE), revenue, ARPAU (active users) and the time operators
+ * (ROLLWIN is a second aggregate pass per window; ROLLAVG and CUMSUM read other intervals).
+ */
+const NEWER_FORMULAS = [
+  'PROPMIN(A) + PROPMAX(B)',
+  'PROPMAX(A) - PROPMIN(A); PROPCOUNT(B)',
+  'PROPCOUNT(A) / UNIQUES(A)',
+  'PROPCOUNTAVG(A) * 10 + PROPCOUNTAVG(B)',
+  'REVENUETOTAL(A) - REVENUETOTAL(B)',
+  'ARPAU(A); ARPAU(B) * 2',
+  'PERCENTILE(A, 50) + PERCENTILE(B, 90)',
+  'PERCENTILE(A, 0); PERCENTILE(A, 100); PERCENTILE(A, 33.3)',
+  'FREQPERCENTILE(A, 50); FREQPERCENTILE(B, 75)',
+  'CUMSUM(TOTALS(A)); CUMSUM(UNIQUES(A) / UNIQUES(B))',
+  'ROLLAVG(UNIQUES(A), 2) - ROLLAVG(PROPMAX(B), 3)',
+  'ROLLWIN(UNIQUES(A), 2); ROLLWIN(PROPCOUNT(A) + FREQPERCENTILE(B, 50), 3)',
+  'ROLLAVG(CUMSUM(TOTALS(B)), 2) + ROLLWIN(ARPAU(A), 2)',
+  'ROLLAVG(ROLLWIN(PERCENTILE(A, 50), 2), 2); CUMSUM(REVENUETOTAL(A))',
+  'ROLLWIN(PROPCOUNTAVG(A) + UNIQUES(B), 2) / ROLLWIN(PROPMIN(A), 3)',
+]
+
 const METRICS = [
   'uniques',
   'totals',
@@ -107,13 +130,15 @@ function randomQuery(
   random: Random,
   metrics: readonly string[] = METRICS,
   valueProperty?: boolean,
+  formulas: readonly string[] = FORMULAS,
 ): { params: Params; segments: object[]; timeZone: string } {
   const metric = pick(random, metrics)
-  const formula = pick(random, FORMULAS)
+  const formula = pick(random, formulas)
   // A histogram with a group_by property bins users by its value, without by their event count:
   // half of them (by the formula drawn, so the random sequence stays that of other metrics).
   const needsValue =
-    valueProperty ?? (metric === 'sums' || metric === 'value_avg' || formula.includes('PROP'))
+    valueProperty ??
+    (metric === 'sums' || metric === 'value_avg' || /PROP|ARPAU|PERCENTILE/.test(formula))
   const groupCount = needsValue
     ? 1 + Math.floor(random() * 2)
     : random() < 0.4 && metric !== 'histogram'
@@ -149,7 +174,9 @@ function randomQuery(
     i: interval,
     g: random() < 0.3 ? pick(random, ['country', 'platform', 'gp:plan']) : undefined,
     limit: pick(random, [1, 2, 3, 100]),
-    rollingWindow: rolling < 0.15 ? 2 + Math.floor(random() * 2) : undefined,
+    // ROLLWIN sets its own window: no rollingWindow with it.
+    rollingWindow:
+      rolling < 0.15 && !formula.includes('ROLLWIN') ? 2 + Math.floor(random() * 2) : undefined,
     rollingAverage: rolling > 0.88 ? 2 + Math.floor(random() * 2) : undefined,
   }
   if (params.g !== undefined && random() < 0.4) params.g2 = pick(random, ['country', 'gp:age'])
@@ -166,7 +193,14 @@ async function compareEngines(
   queriesPerDataset: number,
   metrics: readonly string[] = METRICS,
   alternateValue = false,
-): Promise<{ compared: number; nonEmpty: number; valueBinned: number }> {
+  formulas: readonly string[] = FORMULAS,
+): Promise<{
+  compared: number
+  nonEmpty: number
+  valueBinned: number
+  nonEmptyByFormula: Map<string, number>
+}> {
+  const nonEmptyByFormula = new Map<string, number>()
   let compared = 0
   let nonEmpty = 0
   let valueBinned = 0
@@ -185,6 +219,8 @@ async function compareEngines(
           random,
           metrics,
           alternateValue ? q % 2 === 0 : undefined,
+          // Given formulas take turns, so each one is compared on every dataset.
+          formulas === FORMULAS ? FORMULAS : [formulas[q % formulas.length] as string],
         )
         const text = queryString(params, segments)
         const query = segmentationQueryOf(new URL(`http://ampkit.test/?${text}`), {
@@ -201,7 +237,11 @@ async function compareEngines(
           rounded(reference),
         )
         compared++
-        if (sql.seriesCollapsed.some((c) => (c[0]?.value ?? 0) !== 0)) nonEmpty++
+        if (sql.seriesCollapsed.some((c) => (c[0]?.value ?? 0) !== 0)) {
+          nonEmpty++
+          const formula = String(params.formula)
+          nonEmptyByFormula.set(formula, (nonEmptyByFormula.get(formula) ?? 0) + 1)
+        }
         // Value buckets are named "[min, max)".
         if (sql.seriesMeta.some((m) => String(m.bin).startsWith('['))) valueBinned++
       }
@@ -209,7 +249,7 @@ async function compareEngines(
       await store.close()
     }
   }
-  return { compared, nonEmpty, valueBinned }
+  return { compared, nonEmpty, valueBinned, nonEmptyByFormula }
 }
 
 const seeds = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
@@ -237,4 +277,18 @@ describe('segmentation engines', () => {
     expect(valueBinned).toBeGreaterThan(compared / 4)
     expect(valueBinned).toBeLessThan(compared)
   }, 120_000)
+
+  it(`agree on each of ${NEWER_FORMULAS.length} formulas with the newer functions over 20 more random datasets`, async () => {
+    const { compared, nonEmptyByFormula } = await compareEngines(
+      seeds(201, 20),
+      NEWER_FORMULAS.length,
+      ['formula'],
+      false,
+      NEWER_FORMULAS,
+    )
+    expect(compared).toBe(20 * NEWER_FORMULAS.length)
+    // Every formula is compared on answers with data, not only on zeros.
+    for (const formula of NEWER_FORMULAS)
+      expect(nonEmptyByFormula.get(formula) ?? 0, formula).toBeGreaterThanOrEqual(4)
+  }, 240_000)
 })
