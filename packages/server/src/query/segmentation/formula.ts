@@ -50,6 +50,18 @@ export const VALUE_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
   'PERCENTILE',
 ])
 
+/**
+ * Value functions whose event's first group_by is its value only, not a group key (`plan.ts`):
+ * those that describe the spread of the values, which one group per value would flatten.
+ */
+export const CONSUMING_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
+  'PROPMIN',
+  'PROPMAX',
+  'PROPCOUNT',
+  'PROPCOUNTAVG',
+  'PERCENTILE',
+])
+
 /** Functions that take a percentage after the event letter. */
 const PERCENTILE_FUNCTIONS: ReadonlySet<string> = new Set(['PERCENTILE', 'FREQPERCENTILE'])
 

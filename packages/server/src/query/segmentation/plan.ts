@@ -17,7 +17,7 @@ import {
   labelOfWall,
   nextBucketWall,
 } from '../time-buckets.ts'
-import { formulaReach, formulaTerms, VALUE_FUNCTIONS } from './formula.ts'
+import { CONSUMING_FUNCTIONS, formulaReach, formulaTerms, VALUE_FUNCTIONS } from './formula.ts'
 import type { SegmentationQuery } from './query.ts'
 
 /**
@@ -159,24 +159,33 @@ function previousBucketWall(wallMs: number, interval: Interval): number {
 function eventPlans(query: SegmentationQuery): EventPlan[] {
   const { metric } = query
   if (metric === 'formula') {
-    const used = new Map<number, boolean>()
+    const used = new Map<number, { value: boolean; consumed: boolean }>()
     for (const formula of query.formulas)
-      for (const term of formulaTerms(formula.root))
-        used.set(
-          term.eventIndex,
-          (used.get(term.eventIndex) ?? false) || VALUE_FUNCTIONS.has(term.fn),
-        )
-    return [...used.keys()]
-      .sort((a, b) => a - b)
-      .map((eventIndex) => {
+      for (const term of formulaTerms(formula.root)) {
+        const reads = used.get(term.eventIndex) ?? { value: false, consumed: false }
+        used.set(term.eventIndex, {
+          value: reads.value || VALUE_FUNCTIONS.has(term.fn),
+          consumed: reads.consumed || CONSUMING_FUNCTIONS.has(term.fn),
+        })
+      }
+    return [...used.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([eventIndex, reads]) => {
         const selector = query.events[eventIndex] as EventSelector
         // Amplitude's formulas group by every group_by (values matched across events) and
-        // PROPSUM, PROPAVG, … (`VALUE_FUNCTIONS`) read the first one.
+        // PROPSUM, PROPAVG, … (`VALUE_FUNCTIONS`) read the first one. PROPMIN, PROPMAX,
+        // PROPCOUNT, PROPCOUNTAVG and PERCENTILE describe the spread of that property's values,
+        // which a split by those same values would reduce to one value per group: their event's
+        // first group_by is the value only, not a key (as for `sums`). Unconfirmed; PROPSUM and
+        // PROPAVG alone keep the split they always had.
         return {
           eventIndex,
           selector,
-          valueProperty: used.get(eventIndex) === true ? selector.groupBy[0] : undefined,
-          keys: [...selector.groupBy, ...query.groupBy],
+          valueProperty: reads.value ? selector.groupBy[0] : undefined,
+          keys: [
+            ...(reads.consumed ? selector.groupBy.slice(1) : selector.groupBy),
+            ...query.groupBy,
+          ],
         }
       })
   }

@@ -18,6 +18,7 @@ import {
   segmentsParam,
 } from '../params.ts'
 import {
+  CONSUMING_FUNCTIONS,
   type Formula,
   formulaTerms,
   formulaWindows,
@@ -133,9 +134,11 @@ export function segmentationQueryOf(url: URL, project: SegmentationProject): Seg
  */
 function checkFormulaEvents(formulas: readonly Formula[], events: readonly EventSelector[]): void {
   const used = new Set<number>()
+  const consumed = new Set<number>()
   for (const formula of formulas) {
     for (const term of formulaTerms(formula.root)) {
       used.add(term.eventIndex)
+      if (CONSUMING_FUNCTIONS.has(term.fn)) consumed.add(term.eventIndex)
       const event = events[term.eventIndex]
       if (VALUE_FUNCTIONS.has(term.fn) && event?.groupBy.length === 0)
         throw queryError(
@@ -145,9 +148,15 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
   }
   if (used.size === 0)
     throw queryError('Invalid parameter formula: it names no event (A = e, B = e2)')
-  const lengths = new Set([...used].map((index) => events[index]?.groupBy.length ?? 0))
+  // The group keys: every group_by, but the first of an event read by PROPMIN, PROPMAX,
+  // PROPCOUNT, PROPCOUNTAVG or PERCENTILE is its value only (`plan.ts`).
+  const lengths = new Set(
+    [...used].map((index) => (events[index]?.groupBy.length ?? 0) - (consumed.has(index) ? 1 : 0)),
+  )
   if (lengths.size > 1)
     throw queryError(
-      'Invalid parameter formula: the events of a formula need the same number of group_by clauses',
+      consumed.size === 0
+        ? 'Invalid parameter formula: the events of a formula need the same number of group_by clauses'
+        : 'Invalid parameter formula: the events of a formula need the same number of group_by clauses (besides the property PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG or PERCENTILE reads)',
     )
 }

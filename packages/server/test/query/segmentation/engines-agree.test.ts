@@ -93,7 +93,8 @@ const FORMULAS = [
 ]
 
 /**
- * The newer formula functions, alone and nested: values (min, max, distinct, percentiles), per-user
+ * The newer formula functions, alone and nested (the events of one formula line agree on which
+ * read their first group_by as a value only, so every formula is a valid query): values (min, max, distinct, percentiles), per-user
  * reads (PROPCOUNTAVG, FREQPERCENTILE), revenue, ARPAU (active users) and the time operators
  * (ROLLWIN is a second aggregate pass per window; ROLLAVG and CUMSUM read other intervals).
  */
@@ -108,11 +109,12 @@ const NEWER_FORMULAS = [
   'PERCENTILE(A, 0); PERCENTILE(A, 100); PERCENTILE(A, 33.3)',
   'FREQPERCENTILE(A, 50); FREQPERCENTILE(B, 75)',
   'CUMSUM(TOTALS(A)); CUMSUM(UNIQUES(A) / UNIQUES(B))',
-  'ROLLAVG(UNIQUES(A), 2) - ROLLAVG(PROPMAX(B), 3)',
-  'ROLLWIN(UNIQUES(A), 2); ROLLWIN(PROPCOUNT(A) + FREQPERCENTILE(B, 50), 3)',
+  'ROLLAVG(PROPMIN(A), 2) - ROLLAVG(PROPMAX(B), 3)',
+  'ROLLWIN(UNIQUES(A), 2); ROLLWIN(TOTALS(A) + FREQPERCENTILE(B, 50), 3)',
   'ROLLAVG(CUMSUM(TOTALS(B)), 2) + ROLLWIN(ARPAU(A), 2)',
   'ROLLAVG(ROLLWIN(PERCENTILE(A, 50), 2), 2); CUMSUM(REVENUETOTAL(A))',
-  'ROLLWIN(PROPCOUNTAVG(A) + UNIQUES(B), 2) / ROLLWIN(PROPMIN(A), 3)',
+  'ROLLWIN(PROPCOUNT(A), 2) + CUMSUM(PROPSUM(A))',
+  'ROLLWIN(PROPCOUNTAVG(A) + PERCENTILE(B, 25), 2) / ROLLWIN(PROPMIN(A), 3)',
 ]
 
 const METRICS = [

@@ -128,6 +128,17 @@ const CASES: [string, Params, RegExp][] = [
     /ROLLAVG takes a whole number of intervals from 1 to 365, not 0/,
   ],
   [
+    'PROPMIN reads the only group_by of A while B is grouped',
+    {
+      ...BASE,
+      e: grouped('price'),
+      e2: grouped('x'),
+      m: 'formula',
+      formula: 'PROPMIN(A)/UNIQUES(B)',
+    },
+    /same number of group_by clauses \(besides the property PROPMIN/,
+  ],
+  [
     'ROLLWIN is combined with rollingWindow',
     { ...BASE, m: 'formula', formula: 'ROLLWIN(UNIQUES(A), 3)', rollingWindow: 2 },
     /ROLLWIN already sets the window/,
