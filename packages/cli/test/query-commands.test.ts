@@ -30,6 +30,9 @@ beforeAll(async () => {
     e('user-b', 'View', 0, 6),
     e('user-a', 'Search', 1, 10),
     e('user-c', 'Search', 1, 20),
+    // A day of its own (outside `range`): a conversion within the same second.
+    e('user-d', 'Tap', 2, 0),
+    e('user-d', 'Pay', 2, 0),
   ])
 })
 
@@ -110,6 +113,40 @@ describe('ampkit query', () => {
       ['Search', '3'],
       ['View', '2'],
       ['Buy', '1'],
+    ])
+  })
+
+  it('prints transition times in the funnel table, 0.0s for a same-second conversion', async () => {
+    const funnel = (steps: string[], day: string) =>
+      target.cli([
+        'query',
+        'funnel',
+        ...steps.flatMap((step) => ['--step', step]),
+        '--start',
+        day,
+        '--end',
+        day,
+        ...target.queryTarget(),
+      ])
+    const rows = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .slice(2)
+        .map((line) => line.trim().split(/\s{2,}/))
+    // user-a and user-b each viewed one minute after searching: 60 s; the first step has no time.
+    expect(rows((await funnel(['Search', 'View'], '2024-07-01')).out)).toEqual([
+      ['1', 'Search', '2', '100.0%', '100.0%'],
+      ['2', 'View', '2', '100.0%', '100.0%', '60.0s', '60.0s'],
+    ])
+    expect(rows((await funnel(['Tap', 'Pay'], '2024-07-03')).out)[1]).toEqual([
+      '2',
+      'Pay',
+      '1',
+      '100.0%',
+      '100.0%',
+      '0.0s',
+      '0.0s',
     ])
   })
 

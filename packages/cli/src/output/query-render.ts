@@ -51,8 +51,9 @@ export function renderTimeSeries(
 }
 
 const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '')
-const seconds = (ms: number | undefined) =>
-  ms === undefined || !Number.isFinite(ms) || ms === 0 ? '' : `${(ms / 1000).toFixed(1)}s`
+/** A transition time; blank where there is none (the first step, or a step nobody reached). */
+const seconds = (ms: number | undefined, reached: boolean) =>
+  ms === undefined || !Number.isFinite(ms) || !reached ? '' : `${(ms / 1000).toFixed(1)}s`
 
 /** A funnel answer: one table per series (segment or group). */
 export function renderFunnel(data: readonly FunnelSeries[], format: 'table' | 'csv'): string[] {
@@ -101,8 +102,8 @@ export function renderFunnel(data: readonly FunnelSeries[], format: 'table' | 'c
           numberCell(series.cumulativeRaw[step]),
           percent(series.cumulative[step] ?? Number.NaN),
           percent(series.stepByStep[step] ?? Number.NaN),
-          seconds(series.medianTransTimes[step]),
-          seconds(series.avgTransTimes[step]),
+          seconds(series.medianTransTimes[step], step > 0 && (series.cumulativeRaw[step] ?? 0) > 0),
+          seconds(series.avgTransTimes[step], step > 0 && (series.cumulativeRaw[step] ?? 0) > 0),
         ]),
       ),
     )
