@@ -30,10 +30,10 @@ export interface Aggregate {
   distinctValues: number
   /** Σ over users of each user's distinct values (PROPCOUNTAVG = this / users). */
   userDistinctValues: number
-  /** Every numeric value, one per event, in no particular order (PERCENTILE). */
-  values: number[]
-  /** Each user's event count, in no particular order (FREQPERCENTILE). */
-  userCounts: number[]
+  /** PERCENTILE: percentage (0–100) → that percentile of the numeric values (absent: none). */
+  valuePercentiles: Map<number, number>
+  /** FREQPERCENTILE: percentage → that percentile of the users' event counts. */
+  countPercentiles: Map<number, number>
 }
 
 /** Event index of a segment's active-user series (`pct_dau`, ACTIVE). */
@@ -74,8 +74,8 @@ export function emptyAggregate(): Aggregate {
     revenue: 0,
     distinctValues: 0,
     userDistinctValues: 0,
-    values: [],
-    userCounts: [],
+    valuePercentiles: new Map(),
+    countPercentiles: new Map(),
   }
 }
 

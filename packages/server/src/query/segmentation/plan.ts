@@ -17,7 +17,13 @@ import {
   labelOfWall,
   nextBucketWall,
 } from '../time-buckets.ts'
-import { CONSUMING_FUNCTIONS, formulaReach, formulaTerms, VALUE_FUNCTIONS } from './formula.ts'
+import {
+  CONSUMING_FUNCTIONS,
+  type FormulaFunction,
+  formulaReach,
+  formulaTerms,
+  VALUE_FUNCTIONS,
+} from './formula.ts'
 import type { SegmentationQuery } from './query.ts'
 
 /**
@@ -111,10 +117,13 @@ export interface ExtraAggregates {
   distinct: boolean
   /** PROPCOUNTAVG: each user's number of distinct values (needs per-user rows over the range). */
   userDistinct: boolean
-  /** PERCENTILE: every numeric value. */
-  values: boolean
-  /** FREQPERCENTILE: each user's event count (needs per-user rows over the range). */
-  userCounts: boolean
+  /** PERCENTILE: the percentages (0–100) asked of the numeric values, ascending. */
+  valuePercentiles: readonly number[]
+  /**
+   * FREQPERCENTILE: the percentages asked of the users' event counts (needs per-user rows over
+   * the range), ascending.
+   */
+  countPercentiles: readonly number[]
 }
 
 export const NO_EXTRAS: ExtraAggregates = {
@@ -122,19 +131,22 @@ export const NO_EXTRAS: ExtraAggregates = {
   revenue: false,
   distinct: false,
   userDistinct: false,
-  values: false,
-  userCounts: false,
+  valuePercentiles: [],
+  countPercentiles: [],
 }
 
 function extrasOf(query: SegmentationQuery): ExtraAggregates {
-  const fns = new Set(query.formulas.flatMap((f) => formulaTerms(f.root).map((t) => t.fn)))
+  const terms = query.formulas.flatMap((f) => formulaTerms(f.root))
+  const fns = new Set(terms.map((t) => t.fn))
+  const percentiles = (fn: FormulaFunction) =>
+    [...new Set(terms.filter((t) => t.fn === fn).map((t) => t.percentile))].sort((a, b) => a - b)
   return {
     minMax: fns.has('PROPMIN') || fns.has('PROPMAX'),
     revenue: fns.has('REVENUETOTAL'),
     distinct: fns.has('PROPCOUNT'),
     userDistinct: fns.has('PROPCOUNTAVG'),
-    values: fns.has('PERCENTILE'),
-    userCounts: fns.has('FREQPERCENTILE'),
+    valuePercentiles: percentiles('PERCENTILE'),
+    countPercentiles: percentiles('FREQPERCENTILE'),
   }
 }
 

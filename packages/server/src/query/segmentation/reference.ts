@@ -18,6 +18,7 @@ import {
   type Aggregate,
   binOf,
   emptyAggregate,
+  percentileOf,
   type SeriesAggregates,
   seriesId,
 } from './aggregates.ts'
@@ -69,7 +70,7 @@ function addCell(total: Cell, cell: Cell): void {
   if (cell.max !== undefined) total.max = Math.max(total.max ?? cell.max, cell.max)
   total.revenue += cell.revenue
   for (const text of cell.distinct) total.distinct.add(text)
-  total.values.push(...cell.values)
+  for (const value of cell.values) total.values.push(value)
 }
 
 interface Collecting {
@@ -128,8 +129,20 @@ function fold(target: Aggregate, cell: Cell, bin: number | undefined, distinct: 
   for (const text of cell.distinct) distinct.add(text)
   target.distinctValues = distinct.size
   target.userDistinctValues += cell.distinct.size
-  target.values.push(...cell.values)
-  target.userCounts.push(cell.events)
+}
+
+/** The percentiles the formulas ask of an aggregate's users (`cells`), once all are folded. */
+function addPercentiles(target: Aggregate, cells: readonly Cell[], plan: SegmentationPlan): void {
+  const { valuePercentiles, countPercentiles } = plan.extras
+  if (valuePercentiles.length > 0) {
+    const values: number[] = []
+    for (const cell of cells) for (const value of cell.values) values.push(value)
+    if (values.length > 0)
+      for (const p of valuePercentiles) target.valuePercentiles.set(p, percentileOf(values, p))
+  }
+  const counts = cells.map((cell) => cell.events)
+  if (counts.length > 0)
+    for (const p of countPercentiles) target.countPercentiles.set(p, percentileOf(counts, p))
 }
 
 /**
@@ -266,11 +279,13 @@ function aggregatesOfPlan(
     const collapsed = emptyAggregate()
     const distinct = new Set<string>()
     for (const cell of cells) fold(collapsed, cell, binOfCell(cell), distinct)
+    addPercentiles(collapsed, cells, plan)
     const buckets = new Map<number, Aggregate>()
     for (const [index, users] of bucketCells) {
       const aggregate = emptyAggregate()
       const bucketDistinct = new Set<string>()
       for (const cell of users) fold(aggregate, cell, binOfCell(cell), bucketDistinct)
+      addPercentiles(aggregate, users, plan)
       buckets.set(index, aggregate)
     }
     return {

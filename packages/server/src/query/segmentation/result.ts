@@ -28,7 +28,6 @@ import {
   ACTIVE_EVENT_INDEX,
   type Aggregate,
   emptyAggregate,
-  percentileOf,
   type SeriesAggregates,
   seriesId,
 } from './aggregates.ts'
@@ -105,10 +104,11 @@ function termValue(term: FormulaTerm, value: Aggregate, active: Aggregate): numb
     // analytics-semantics.md §1.2: ARPAU = PROPSUM / UNIQUES(_active) of the same segment.
     case 'ARPAU':
       return ratio(value.sum, active.users)
+    // No value in the interval: 0, as an empty interval charts.
     case 'PERCENTILE':
-      return percentileOf(value.values, term.percentile)
+      return value.valuePercentiles.get(term.percentile) ?? 0
     case 'FREQPERCENTILE':
-      return percentileOf(value.userCounts, term.percentile)
+      return value.countPercentiles.get(term.percentile) ?? 0
   }
 }
 

@@ -230,7 +230,7 @@ function compile(
     extras.distinct || extras.userDistinct
       ? 'coalesce(list(DISTINCT vtxt) FILTER (WHERE vtxt IS NOT NULL), []::VARCHAR[]) AS dv'
       : '',
-    extras.values
+    extras.valuePercentiles.length > 0
       ? `coalesce(list(${value}) FILTER (WHERE ${value} IS NOT NULL), []::DOUBLE[]) AS vl`
       : '',
   ]
@@ -238,15 +238,23 @@ function compile(
     extras.minMax ? 'min(mn) AS mn, max(mx) AS mx' : '',
     extras.revenue ? 'sum(rv) AS rv' : '',
     extras.distinct || extras.userDistinct ? 'list_distinct(flatten(list(dv))) AS dv' : '',
-    extras.values ? 'flatten(list(vl)) AS vl' : '',
+    extras.valuePercentiles.length > 0 ? 'flatten(list(vl)) AS vl' : '',
   ]
+  // Percentiles as constant fractions (the parser checked each is a number in [0, 100]);
+  // DuckDB's `quantile_cont` interpolates between the nearest ranks, as `percentileOf` does.
+  const fractions = (percentiles: readonly number[]) =>
+    `[${percentiles.map((p) => `${p / 100}::DOUBLE`).join(', ')}]`
   const finalExtras = [
     extras.minMax ? 'min(mn) AS mn, max(mx) AS mx' : '',
     extras.revenue ? 'sum(rv) AS rv' : '',
     extras.distinct ? 'len(list_distinct(flatten(list(dv)))) AS pc' : '',
     extras.userDistinct ? 'sum(len(dv)) AS pu' : '',
-    extras.values ? 'flatten(list(vl)) AS vl' : '',
-    extras.userCounts ? 'list(c) AS cl' : '',
+    extras.valuePercentiles.length > 0
+      ? `list_aggregate(flatten(list(vl)), 'quantile_cont', ${fractions(extras.valuePercentiles)}) AS vq`
+      : '',
+    extras.countPercentiles.length > 0
+      ? `quantile_cont(c, ${fractions(extras.countPercentiles)}) AS cq`
+      : '',
   ]
   const extraColumns = (list: readonly string[]) =>
     list
@@ -262,11 +270,12 @@ function compile(
       extras.revenue ? 'rv' : '',
       extras.distinct ? 'pc' : '',
       extras.userDistinct ? 'pu' : '',
-      extras.values ? 'vl' : '',
-      extras.userCounts ? 'cl' : '',
+      extras.valuePercentiles.length > 0 ? 'vq' : '',
+      extras.countPercentiles.length > 0 ? 'cq' : '',
     ].filter((name) => name !== ''),
   )
-  const userGrain = plan.histogram !== undefined || extras.userDistinct || extras.userCounts
+  const userGrain =
+    plan.histogram !== undefined || extras.userDistinct || extras.countPercentiles.length > 0
   // Without a value property the sums are constants, not aggregates carried through every stage.
   const valueSums = hasValues ? 'sum(s) AS s, sum(n) AS n' : 'NULL::DOUBLE AS s, 0::BIGINT AS n'
   const series = `seg, evi${keyList}`
@@ -456,7 +465,7 @@ async function aggregatesOfPlan(
     target.events += Number(row.t)
     target.sum += row.s === null ? 0 : Number(row.s)
     target.valueCount += row.n === null ? 0 : Number(row.n)
-    readExtras(target, row)
+    readExtras(target, row, plan)
     // A NULL bin: users in no value bucket (no numeric value).
     if (row.bin !== null) {
       const bin = Number(row.bin)
@@ -467,13 +476,19 @@ async function aggregatesOfPlan(
 }
 
 /** The formulas' newer aggregates of a row, when the statement has them (`plan.extras`). */
-function readExtras(target: Aggregate, row: Record<string, unknown>): void {
-  const numbers = (value: unknown) => (Array.isArray(value) ? value.map(Number) : [])
+function readExtras(target: Aggregate, row: Record<string, unknown>, plan: SegmentationPlan): void {
+  // A quantile list is NULL without values: no percentile then.
+  const percentiles = (into: Map<number, number>, asked: readonly number[], list: unknown) => {
+    if (!Array.isArray(list)) return
+    asked.forEach((p, i) => {
+      if (list[i] !== null && list[i] !== undefined) into.set(p, Number(list[i]))
+    })
+  }
   if (row.mn !== undefined && row.mn !== null) target.valueMin = Number(row.mn)
   if (row.mx !== undefined && row.mx !== null) target.valueMax = Number(row.mx)
   if (row.rv !== undefined && row.rv !== null) target.revenue += Number(row.rv)
   if (row.pc !== undefined && row.pc !== null) target.distinctValues += Number(row.pc)
   if (row.pu !== undefined && row.pu !== null) target.userDistinctValues += Number(row.pu)
-  target.values.push(...numbers(row.vl))
-  target.userCounts.push(...numbers(row.cl))
+  percentiles(target.valuePercentiles, plan.extras.valuePercentiles, row.vq)
+  percentiles(target.countPercentiles, plan.extras.countPercentiles, row.cq)
 }
