@@ -56,7 +56,14 @@ export interface SegmentationQuery extends RangeQuery {
    * `seriesMeta.bin` names it (the shape is unconfirmed).
    */
   metric?: SegmentationMetric
-  /** `formula`, required with `metric: 'formula'`, e.g. `UNIQUES(A)/UNIQUES(B)`. */
+  /**
+   * `formula`, required with `metric: 'formula'`, e.g. `UNIQUES(A)/UNIQUES(B)`; several separated
+   * by `;`. Sent as written: the server checks it (a 400 names the problem). The local server
+   * knows UNIQUES, TOTALS, AVG, ACTIVE, PROPSUM, PROPAVG, PROPMIN, PROPMAX, PROPCOUNT (exact;
+   * Amplitude estimates it with HyperLogLog), PROPCOUNTAVG, REVENUETOTAL, ARPAU,
+   * `PERCENTILE(A, p)`, `FREQPERCENTILE(A, p)` (p from 0 to 100), `CUMSUM(x)`, `ROLLAVG(x, n)`
+   * and `ROLLWIN(x, n)`.
+   */
   formula?: string
   /** `n`: `any` or `active` users. */
   userType?: 'any' | 'active'
