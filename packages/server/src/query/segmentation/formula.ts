@@ -12,6 +12,13 @@
  *   `ROLLWIN(x, n)` (x over the n intervals ending at the shown interval, users de-duplicated
  *   across them, as `rollingWindow` does). Over the whole range (`seriesCollapsed`) each is its
  *   operand's value over the range (unconfirmed: nothing documents a collapsed cumulative value).
+ *
+ * PROPCOUNT counts distinct values exactly (Amplitude estimates it with HyperLogLog, so its
+ * numbers may differ slightly on large data). PROPCOUNTAVG is our reading of "PROPCOUNT per user"
+ * (unconfirmed): the mean over the users who did the event of each one's distinct values.
+ * PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG and PERCENTILE take their event's first group_by as
+ * the value only (`CONSUMING_FUNCTIONS`); PROPSUM, PROPAVG and ARPAU also split by it, as PROPSUM
+ * always has. Not implemented: HIST and PROPHIST (histograms inside a formula).
  */
 import { queryError } from '../params.ts'
 
@@ -326,6 +333,37 @@ export interface FormulaInputs {
 }
 
 /**
+ * The operand values a time operator has read, per inputs (one series): nested ROLLAVG/CUMSUM
+ * would otherwise re-evaluate their operands n times over at every level.
+ */
+const operandCache = new WeakMap<FormulaInputs, Map<FormulaNode, Map<string, number>>>()
+
+function operandAt(
+  node: FormulaNode,
+  inputs: FormulaInputs,
+  index: number,
+  window: number | undefined,
+): number {
+  let byNode = operandCache.get(inputs)
+  if (byNode === undefined) {
+    byNode = new Map()
+    operandCache.set(inputs, byNode)
+  }
+  let values = byNode.get(node)
+  if (values === undefined) {
+    values = new Map()
+    byNode.set(node, values)
+  }
+  const key = `${index}:${window ?? ''}`
+  let value = values.get(key)
+  if (value === undefined) {
+    value = evaluateFormula(node, inputs, index, window)
+    values.set(key, value)
+  }
+  return value
+}
+
+/**
  * Evaluates a formula at bucket `index` (`undefined`: over the whole range). Division by zero
  * gives 0, like `ratio`.
  */
@@ -351,7 +389,7 @@ export function evaluateFormula(
       // CUMSUM runs from the range's first interval; before it (read by an outer ROLLAVG) it is 0.
       const from =
         node.fn === 'CUMSUM' ? inputs.firstIndex : Math.max(0, index - node.intervals + 1)
-      for (let i = from; i <= index; i++) total += at(node.operand, i)
+      for (let i = from; i <= index; i++) total += operandAt(node.operand, inputs, i, window)
       // Like `rollingAverage`, the mean is over the points that exist (the scan reaches back far
       // enough for every shown point to have all n).
       return node.fn === 'CUMSUM' ? total : total / (index - from + 1)
