@@ -19,7 +19,10 @@
  *   value are in no bucket). The same shape for both, so a client reads either the same way; with
  *   no numeric value at all there are no buckets and no series. Collapsed: users binned by their
  *   count or value over the range.
- * - Ratios with a zero divisor are 0; an interval without events is 0.
+ * - Ratios with a zero divisor are 0; an interval without events is 0, and so is PROPMIN, PROPMAX
+ *   or PERCENTILE of an interval without a numeric value.
+ * - Formulas: `formula.ts` evaluates each point; ROLLWIN terms read the aggregates of their
+ *   window's pass (`SeriesAggregates.window`), every other term the query's own.
  * - `rollingAverage=N`: the mean of the N points ending at each interval (the scan reaches back
  *   N - 1 intervals, so early points average real data); `seriesCollapsed` is not rolled.
  */
