@@ -62,7 +62,8 @@ export interface SegmentationQuery extends RangeQuery {
    * knows UNIQUES, TOTALS, AVG, ACTIVE, PROPSUM, PROPAVG, PROPMIN, PROPMAX, PROPCOUNT (exact;
    * Amplitude estimates it with HyperLogLog), PROPCOUNTAVG, REVENUETOTAL, ARPAU,
    * `PERCENTILE(A, p)`, `FREQPERCENTILE(A, p)` (p from 0 to 100), `CUMSUM(x)`, `ROLLAVG(x, n)`
-   * and `ROLLWIN(x, n)`.
+   * and `ROLLWIN(x, n)`; `HIST(A)` and `PROPHIST(A)` alone chart one series per bin (each
+   * `seriesMeta.bin`), as `metric: 'histogram'` does.
    */
   formula?: string
   /** `n`: `any` or `active` users. */

@@ -18,7 +18,7 @@
  * (unconfirmed): the mean over the users who did the event of each one's distinct values.
  * PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG and PERCENTILE take their event's first group_by as
  * the value only (`CONSUMING_FUNCTIONS`); PROPSUM, PROPAVG and ARPAU also split by it, as PROPSUM
- * always has. Not implemented: HIST and PROPHIST (histograms inside a formula).
+ * always has. HIST(A) and PROPHIST(A) chart histograms, only as the one formula of a query.
  */
 import { queryError } from '../params.ts'
 
@@ -38,6 +38,8 @@ export const FORMULA_FUNCTIONS = [
   'ARPAU',
   'PERCENTILE',
   'FREQPERCENTILE',
+  'HIST',
+  'PROPHIST',
 ] as const
 export type FormulaFunction = (typeof FORMULA_FUNCTIONS)[number]
 
@@ -55,7 +57,15 @@ export const VALUE_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
   'PROPCOUNTAVG',
   'ARPAU',
   'PERCENTILE',
+  'PROPHIST',
 ])
+
+/**
+ * Histogram functions: a formula that is one of them alone charts one series per bin, as
+ * `m=histogram` does (HIST: users by their event count; PROPHIST: by their property value). They
+ * do not combine with arithmetic or with other formulas (`query.ts`).
+ */
+export const HISTOGRAM_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set(['HIST', 'PROPHIST'])
 
 /**
  * Value functions whose event's first group_by is its value only, not a group key (`plan.ts`):
@@ -67,6 +77,7 @@ export const CONSUMING_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
   'PROPCOUNT',
   'PROPCOUNTAVG',
   'PERCENTILE',
+  'PROPHIST',
 ])
 
 /** Functions that take a percentage after the event letter. */

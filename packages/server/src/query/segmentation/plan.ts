@@ -47,6 +47,12 @@ export type HistogramKind = 'frequency' | 'value' | undefined
 
 /** The histogram a query asks for (`query.ts` makes every event agree). */
 export function histogramKindOf(query: SegmentationQuery): HistogramKind {
+  // `HIST(A)` / `PROPHIST(A)`: the whole (and only) formula, checked by `query.ts`.
+  const root = query.formulas[0]?.root
+  if (query.metric === 'formula' && root?.kind === 'term') {
+    if (root.fn === 'HIST') return 'frequency'
+    if (root.fn === 'PROPHIST') return 'value'
+  }
   if (query.metric !== 'histogram') return undefined
   return query.events.some((e) => e.groupBy.length > 0) ? 'value' : 'frequency'
 }

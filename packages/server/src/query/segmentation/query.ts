@@ -22,6 +22,7 @@ import {
   type Formula,
   formulaTerms,
   formulaWindows,
+  HISTOGRAM_FUNCTIONS,
   parseFormulas,
   VALUE_FUNCTIONS,
 } from './formula.ts'
@@ -148,6 +149,15 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
   }
   if (used.size === 0)
     throw queryError('Invalid parameter formula: it names no event (A = e, B = e2)')
+  const histograms = formulas.flatMap((f) =>
+    formulaTerms(f.root).filter((t) => HISTOGRAM_FUNCTIONS.has(t.fn)),
+  )
+  const [histogram] = histograms
+  // A histogram is a set of series (one per bin), not a number to combine.
+  if (histogram !== undefined && (formulas.length > 1 || formulas[0]?.root.kind !== 'term'))
+    throw queryError(
+      `Invalid parameter formula: ${histogram.fn} charts a histogram and stands alone (one formula, no arithmetic)`,
+    )
   // The group keys: every group_by, but the first of an event read by PROPMIN, PROPMAX,
   // PROPCOUNT, PROPCOUNTAVG or PERCENTILE is its value only (`plan.ts`).
   const lengths = new Set(

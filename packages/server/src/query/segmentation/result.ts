@@ -112,6 +112,10 @@ function termValue(term: FormulaTerm, value: Aggregate, active: Aggregate): numb
       return value.valuePercentiles.get(term.percentile) ?? 0
     case 'FREQPERCENTILE':
       return value.countPercentiles.get(term.percentile) ?? 0
+    // A histogram formula charts its bins (`segmentationResult`), never a single value.
+    case 'HIST':
+    case 'PROPHIST':
+      return 0
   }
 }
 
@@ -177,6 +181,10 @@ export function segmentationResult(
       .map(({ group }) => group)
 
   if (query.metric === 'formula') {
+    const formulaBinLabels =
+      plan.histogram === 'value'
+        ? valueBinLabels(aggregates[0]?.valueBinEdges ?? [])
+        : HISTOGRAM_BIN_LABELS
     const eventIndexes = plan.events.map((e) => e.eventIndex)
     const keyCount = plan.events[0]?.keys.length ?? 0
     // Every formula is split by the same groups: those of any event the formulas name.
@@ -195,6 +203,19 @@ export function segmentationResult(
         )
         const activeId = seriesId(segmentIndex, ACTIVE_EVENT_INDEX, noKeys)
         for (const { keys } of kept) {
+          if (plan.histogram !== undefined) {
+            // HIST(A) / PROPHIST(A): one series per bin of the one event, as `m=histogram`.
+            const group = aggregateOf(eventIndexes[0] ?? 0, keys)
+            formulaBinLabels.forEach((bin, k) => {
+              push(
+                points((index) => group?.buckets.get(index)?.bins[k] ?? 0),
+                group?.collapsed.bins[k] ?? 0,
+                label(segmentIndex, keys, keyCount),
+                { segmentIndex, formulaIndex, formula: formula.text, bin },
+              )
+            })
+            continue
+          }
           const inputs = {
             firstIndex: plan.firstOutputIndex,
             term: (term: FormulaTerm, index: number | undefined, window: number | undefined) => {

@@ -152,3 +152,33 @@ describe('segmentation formula functions', () => {
     expect(collapsed(data)).toEqual([20, 6])
   })
 })
+
+describe('segmentation histogram formulas', () => {
+  it('charts one series per frequency bin with HIST, as m=histogram does', async () => {
+    const data = await formula(BUY, 'HIST(A)')
+    // Per day, users by their count: Jul 1 u1 2, u2 1; Jul 2 u2 1, u3 1; Jul 3 u3 3, u4 1.
+    // Bins "1", "2", "3" (the others stay 0). Range: u1 2, u2 2, u3 4, u4 1.
+    expect(data.seriesMeta.slice(0, 4)).toEqual([
+      { segmentIndex: 0, formulaIndex: 0, formula: 'HIST(A)', bin: '1' },
+      { segmentIndex: 0, formulaIndex: 0, formula: 'HIST(A)', bin: '2' },
+      { segmentIndex: 0, formulaIndex: 0, formula: 'HIST(A)', bin: '3' },
+      { segmentIndex: 0, formulaIndex: 0, formula: 'HIST(A)', bin: '4' },
+    ])
+    expect(data.series.slice(0, 4)).toEqual([
+      [1, 2, 1],
+      [1, 0, 0],
+      [0, 0, 1],
+      [0, 0, 0],
+    ])
+    // Range: 1 time u4; 2 times u1, u2; 4 times u3.
+    expect(collapsed(data).slice(0, 4)).toEqual([1, 2, 0, 1])
+  })
+
+  it('bins users by their value of the first group_by with PROPHIST', async () => {
+    const data = await formula(BUY_BY_AMOUNT, 'PROPHIST(A)', { start: '20240702', end: '20240702' })
+    // Jul 2: u2 20, u3 no number ("big"): one value, so one bucket [20, 21) holding u2.
+    expect(data.seriesMeta.map((m) => m.bin)).toEqual(['[20, 21)'])
+    expect(data.series).toEqual([[1]])
+    expect(collapsed(data)).toEqual([1])
+  })
+})

@@ -48,8 +48,8 @@ const CASES: [string, Params, RegExp][] = [
   ['m=formula has no formula', { ...BASE, m: 'formula' }, /Missing required parameter: formula/],
   [
     'a formula calls an unsupported function',
-    { ...BASE, m: 'formula', formula: 'HIST(A)' },
-    /unsupported function HIST/,
+    { ...BASE, m: 'formula', formula: 'MEDIAN(A)' },
+    /unsupported function MEDIAN/,
   ],
   [
     'PROPMIN is given two events',
@@ -137,6 +137,21 @@ const CASES: [string, Params, RegExp][] = [
       formula: 'PROPMIN(A)/UNIQUES(B)',
     },
     /same number of group_by clauses \(besides the property PROPMIN/,
+  ],
+  [
+    'HIST is combined with arithmetic',
+    { ...BASE, m: 'formula', formula: 'HIST(A) + 1' },
+    /HIST charts a histogram and stands alone/,
+  ],
+  [
+    'PROPHIST is one of several formulas',
+    { ...BASE, e: grouped('price'), m: 'formula', formula: 'PROPHIST(A); UNIQUES(A)' },
+    /PROPHIST charts a histogram and stands alone/,
+  ],
+  [
+    'PROPHIST reads an event without group_by',
+    { ...BASE, m: 'formula', formula: 'PROPHIST(A)' },
+    /PROPHIST reads the first group_by/,
   ],
   [
     'ROLLWIN is combined with rollingWindow',
