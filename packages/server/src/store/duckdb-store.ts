@@ -501,19 +501,7 @@ class DuckDbStoreImpl implements DuckDbStore {
     return this.#enqueue<void>({
       kind: 'read',
       name: 'write metadata',
-      run: async () => {
-        const c = this.#connection
-        await c.run('BEGIN TRANSACTION')
-        try {
-          for (const { sql, params } of statements) {
-            await c.run(sql, params === undefined ? [] : [...params])
-          }
-          await c.run('COMMIT')
-        } catch (error) {
-          await c.run('ROLLBACK').catch(() => {})
-          throw error
-        }
-      },
+      run: () => this.#runInTransaction(statements),
     })
   }
 
