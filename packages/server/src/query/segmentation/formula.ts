@@ -16,9 +16,15 @@
  * PROPCOUNT counts distinct values exactly (Amplitude estimates it with HyperLogLog, so its
  * numbers may differ slightly on large data). PROPCOUNTAVG is our reading of "PROPCOUNT per user"
  * (unconfirmed): the mean over the users who did the event of each one's distinct values.
- * PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG and PERCENTILE take their event's first group_by as
- * the value only (`CONSUMING_FUNCTIONS`); PROPSUM, PROPAVG and ARPAU also split by it, as PROPSUM
- * always has. HIST(A) and PROPHIST(A) chart histograms, only as the one formula of a query.
+ *
+ * The property rule (unconfirmed; the one place it is stated): every function that reads a
+ * property (`VALUE_FUNCTIONS`: PROPSUM, PROPAVG, PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG,
+ * ARPAU, PERCENTILE, PROPHIST) reads its event's first group_by as the value only, never as a
+ * group key: that event's series are not split by it, whichever other functions the query also
+ * calls on the event. Amplitude's docs say PROPSUM "returns the sum of the property values you are
+ * grouping the specified event by": the grouping picks the property, the answer is one sum (as
+ * `m=sums` reads it). Any further group_by of the event, and `g`/`g2`, still split the series.
+ * HIST(A) and PROPHIST(A) chart histograms, only as the one formula of a query.
  */
 import { queryError } from '../params.ts'
 
@@ -47,7 +53,10 @@ export type FormulaFunction = (typeof FORMULA_FUNCTIONS)[number]
 export const TIME_FUNCTIONS = ['CUMSUM', 'ROLLAVG', 'ROLLWIN'] as const
 export type TimeFunction = (typeof TIME_FUNCTIONS)[number]
 
-/** Functions that read the numeric (or, for PROPCOUNT, any) value of the event's first group_by. */
+/**
+ * Functions that read the numeric (or, for PROPCOUNT, any) value of the event's first group_by,
+ * which is then that event's value only, not a group key (the property rule above, `plan.ts`).
+ */
 export const VALUE_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
   'PROPSUM',
   'PROPAVG',
@@ -66,19 +75,6 @@ export const VALUE_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
  * do not combine with arithmetic or with other formulas (`query.ts`).
  */
 export const HISTOGRAM_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set(['HIST', 'PROPHIST'])
-
-/**
- * Value functions whose event's first group_by is its value only, not a group key (`plan.ts`):
- * those that describe the spread of the values, which one group per value would flatten.
- */
-export const CONSUMING_FUNCTIONS: ReadonlySet<FormulaFunction> = new Set([
-  'PROPMIN',
-  'PROPMAX',
-  'PROPCOUNT',
-  'PROPCOUNTAVG',
-  'PERCENTILE',
-  'PROPHIST',
-])
 
 /** Functions that take a percentage after the event letter. */
 const PERCENTILE_FUNCTIONS: ReadonlySet<string> = new Set(['PERCENTILE', 'FREQPERCENTILE'])

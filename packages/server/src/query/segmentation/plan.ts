@@ -17,13 +17,7 @@ import {
   labelOfWall,
   nextBucketWall,
 } from '../time-buckets.ts'
-import {
-  CONSUMING_FUNCTIONS,
-  type FormulaFunction,
-  formulaReach,
-  formulaTerms,
-  VALUE_FUNCTIONS,
-} from './formula.ts'
+import { type FormulaFunction, formulaReach, formulaTerms, VALUE_FUNCTIONS } from './formula.ts'
 import type { SegmentationQuery } from './query.ts'
 
 /**
@@ -177,33 +171,25 @@ function previousBucketWall(wallMs: number, interval: Interval): number {
 function eventPlans(query: SegmentationQuery): EventPlan[] {
   const { metric } = query
   if (metric === 'formula') {
-    const used = new Map<number, { value: boolean; consumed: boolean }>()
+    // Events the formulas name → whether any of their terms reads a value.
+    const used = new Map<number, boolean>()
     for (const formula of query.formulas)
-      for (const term of formulaTerms(formula.root)) {
-        const reads = used.get(term.eventIndex) ?? { value: false, consumed: false }
-        used.set(term.eventIndex, {
-          value: reads.value || VALUE_FUNCTIONS.has(term.fn),
-          consumed: reads.consumed || CONSUMING_FUNCTIONS.has(term.fn),
-        })
-      }
+      for (const term of formulaTerms(formula.root))
+        used.set(
+          term.eventIndex,
+          (used.get(term.eventIndex) ?? false) || VALUE_FUNCTIONS.has(term.fn),
+        )
     return [...used.entries()]
       .sort(([a], [b]) => a - b)
-      .map(([eventIndex, reads]) => {
+      .map(([eventIndex, readsValue]) => {
         const selector = query.events[eventIndex] as EventSelector
-        // Amplitude's formulas group by every group_by (values matched across events) and
-        // PROPSUM, PROPAVG, … (`VALUE_FUNCTIONS`) read the first one. PROPMIN, PROPMAX,
-        // PROPCOUNT, PROPCOUNTAVG and PERCENTILE describe the spread of that property's values,
-        // which a split by those same values would reduce to one value per group: their event's
-        // first group_by is the value only, not a key (as for `sums`). Unconfirmed; PROPSUM and
-        // PROPAVG alone keep the split they always had.
+        // The property rule of `formula.ts` (unconfirmed): an event a value function reads has its
+        // first group_by as its value only, as for `sums`; every other group_by is a key.
         return {
           eventIndex,
           selector,
-          valueProperty: reads.value ? selector.groupBy[0] : undefined,
-          keys: [
-            ...(reads.consumed ? selector.groupBy.slice(1) : selector.groupBy),
-            ...query.groupBy,
-          ],
+          valueProperty: readsValue ? selector.groupBy[0] : undefined,
+          keys: [...(readsValue ? selector.groupBy.slice(1) : selector.groupBy), ...query.groupBy],
         }
       })
   }

@@ -18,7 +18,6 @@ import {
   segmentsParam,
 } from '../params.ts'
 import {
-  CONSUMING_FUNCTIONS,
   type Formula,
   formulaTerms,
   formulaWindows,
@@ -128,10 +127,9 @@ export function segmentationQueryOf(url: URL, project: SegmentationProject): Seg
 }
 
 /**
- * Amplitude's formula rules: PROPSUM, PROPAVG, PROPMIN/MAX, PROPCOUNT(AVG), ARPAU and PERCENTILE
- * read the event's first group_by (`VALUE_FUNCTIONS`), and a grouped
- * formula needs the same number of group_by clauses on each event it combines (their values are
- * matched position by position).
+ * Amplitude's formula rules: the value functions (`VALUE_FUNCTIONS`) read the event's first
+ * group_by, and a grouped formula needs the same number of group_by clauses on each event it
+ * combines (their values are matched position by position).
  */
 function checkFormulaEvents(formulas: readonly Formula[], events: readonly EventSelector[]): void {
   const used = new Set<number>()
@@ -139,9 +137,9 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
   for (const formula of formulas) {
     for (const term of formulaTerms(formula.root)) {
       used.add(term.eventIndex)
-      if (CONSUMING_FUNCTIONS.has(term.fn)) consumed.add(term.eventIndex)
-      const event = events[term.eventIndex]
-      if (VALUE_FUNCTIONS.has(term.fn) && event?.groupBy.length === 0)
+      if (!VALUE_FUNCTIONS.has(term.fn)) continue
+      consumed.add(term.eventIndex)
+      if (events[term.eventIndex]?.groupBy.length === 0)
         throw queryError(
           `Invalid parameter formula: ${term.fn} reads the first group_by of event ${String.fromCharCode(65 + term.eventIndex)}, and it has none`,
         )
@@ -158,8 +156,8 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
     throw queryError(
       `Invalid parameter formula: ${histogram.fn} charts a histogram and stands alone (one formula, no arithmetic)`,
     )
-  // The group keys: every group_by, but the first of an event read by PROPMIN, PROPMAX,
-  // PROPCOUNT, PROPCOUNTAVG or PERCENTILE is its value only (`plan.ts`).
+  // The group keys: every group_by, but the first of an event a value function reads is its value
+  // only (the property rule of `formula.ts`).
   const lengths = new Set(
     [...used].map((index) => (events[index]?.groupBy.length ?? 0) - (consumed.has(index) ? 1 : 0)),
   )
@@ -167,6 +165,6 @@ function checkFormulaEvents(formulas: readonly Formula[], events: readonly Event
     throw queryError(
       consumed.size === 0
         ? 'Invalid parameter formula: the events of a formula need the same number of group_by clauses'
-        : 'Invalid parameter formula: the events of a formula need the same number of group_by clauses (besides the property PROPMIN, PROPMAX, PROPCOUNT, PROPCOUNTAVG or PERCENTILE reads)',
+        : 'Invalid parameter formula: the events of a formula need the same number of group_by clauses (besides the property a value function such as PROPSUM or PROPMIN reads)',
     )
 }

@@ -374,30 +374,61 @@ describe('segmentation formulas', () => {
     expect(data.seriesMeta.map((m) => m.formulaIndex)).toEqual([0, 1, 2])
   })
 
-  it('reads the first group_by for PROPSUM and PROPAVG, grouped by its values', async () => {
+  it('reads the first group_by of PROPSUM and PROPAVG as their value only, one series', async () => {
     const store = await storeOf(events())
     const data = await segmentation(store, {
       e,
       m: 'formula',
-      formula: 'PROPSUM(A) / UNIQUES(A)',
+      formula: 'PROPSUM(A) / UNIQUES(A); PROPAVG(A); PROPSUM(A); PROPMAX(A)',
       ...RANGE,
     })
-    // Groups by price, each 1 user: ties ordered by value "1" < "2" < "4" < "6".
-    expect(data.seriesLabels).toEqual([
-      [0, '1'],
-      [0, '2'],
-      [0, '4'],
-      [0, '6'],
+    // The price is the value, not a group: one series per formula, labelled by the segment.
+    expect(data.seriesLabels).toEqual([0, 0, 0, 0])
+    // PROPSUM / UNIQUES: Jul 1 (4 + 6) / {u1,u2} 2 = 5; Jul 2 (1 + 2) / {u1} 1 = 3; range
+    // (4 + 6 + 1 + 2) / {u1,u2} 2 = 13 / 2 = 6.5.
+    expect(data.series[0]).toEqual([5, 3])
+    // PROPAVG = sum / events with a price: Jul 1 10 / 2 = 5; Jul 2 3 / 2 = 1.5; range 13 / 4 = 3.25.
+    expect(data.series[1]).toEqual([5, 1.5])
+    // PROPSUM: Jul 1 4 + 6 = 10; Jul 2 1 + 2 = 3; range 13. PROPMAX beside it changes nothing.
+    expect(data.series[2]).toEqual([10, 3])
+    // PROPMAX: Jul 1 max(4, 6) = 6; Jul 2 max(1, 2) = 2; range 6.
+    expect(data.series[3]).toEqual([6, 2])
+    expect(collapsed(data)).toEqual([6.5, 3.25, 13, 6])
+  })
+
+  it('splits PROPSUM by the second group_by of its event', async () => {
+    const play = (user: string, day: number, price: number, genre: string, hour = 12) =>
+      at(user, 'Play', day, { event_properties: { price, genre }, hour })
+    const store = await storeOf([
+      play('u1', 0, 4, 'rock'),
+      play('u2', 0, 6, 'jazz'),
+      play('u1', 1, 1, 'rock'),
+      play('u1', 1, 2, 'rock', 13),
+      play('u3', 1, 5, 'jazz'),
     ])
-    expect(collapsed(data)).toEqual([1, 2, 4, 6])
-    const total = await segmentation(store, {
-      e: { ...e, group_by: [{ type: 'event', value: 'price' }] },
+    const data = await segmentation(store, {
+      e: {
+        event_type: 'Play',
+        group_by: [
+          { type: 'event', value: 'price' },
+          { type: 'event', value: 'genre' },
+        ],
+      },
       m: 'formula',
-      formula: 'PROPAVG(A)',
+      formula: 'PROPSUM(A)',
       ...RANGE,
-      limit: 1,
     })
-    expect(total.seriesLabels).toEqual([[0, '1']])
+    // Groups by genre, ordered by collapsed users: jazz {u2,u3} 2, rock {u1} 1.
+    expect(data.seriesLabels).toEqual([
+      [0, 'jazz'],
+      [0, 'rock'],
+    ])
+    // jazz: Jul 1 6; Jul 2 5; range 11. rock: Jul 1 4; Jul 2 1 + 2 = 3; range 7.
+    expect(data.series).toEqual([
+      [6, 5],
+      [4, 3],
+    ])
+    expect(collapsed(data)).toEqual([11, 7])
   })
 
   it('charts a division by zero as 0', async () => {

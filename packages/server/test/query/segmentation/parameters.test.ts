@@ -136,7 +136,18 @@ const CASES: [string, Params, RegExp][] = [
       m: 'formula',
       formula: 'PROPMIN(A)/UNIQUES(B)',
     },
-    /same number of group_by clauses \(besides the property PROPMIN/,
+    /same number of group_by clauses \(besides the property a value function such as PROPSUM or PROPMIN reads\)/,
+  ],
+  [
+    'PROPSUM reads the only group_by of A while B is grouped',
+    {
+      ...BASE,
+      e: grouped('price'),
+      e2: grouped('x'),
+      m: 'formula',
+      formula: 'PROPSUM(A)/UNIQUES(B)',
+    },
+    /same number of group_by clauses \(besides the property/,
   ],
   [
     'HIST is combined with arithmetic',
