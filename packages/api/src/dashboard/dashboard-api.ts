@@ -63,7 +63,8 @@ export interface SegmentationQuery extends RangeQuery {
    * Amplitude estimates it with HyperLogLog), PROPCOUNTAVG, REVENUETOTAL, ARPAU,
    * `PERCENTILE(A, p)`, `FREQPERCENTILE(A, p)` (p from 0 to 100), `CUMSUM(x)`, `ROLLAVG(x, n)`
    * and `ROLLWIN(x, n)`; `HIST(A)` and `PROPHIST(A)` alone chart one series per bin (each
-   * `seriesMeta.bin`), as `metric: 'histogram'` does.
+   * `seriesMeta.bin`), as `metric: 'histogram'` does. The property functions (PROPSUM … PROPHIST,
+   * ARPAU, PERCENTILE) read their event's first group_by as the value, not as a split.
    */
   formula?: string
   /** `n`: `any` or `active` users. */
