@@ -5,12 +5,18 @@
  * ingestion), read through `store.selectRows`. Id lists travel as one JSON parameter, so a
  * two-million-member upload is one statement, not two million.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { CohortDefinition } from '@ampkit/protocol'
 import type { SqlStatement, SqlValue, Store } from '../store/store.ts'
 import type { CohortReference } from './cohort-definition.ts'
 import { COHORT_MEMBERS_TABLE } from './cohort-sql.ts'
 
 const COHORTS_TABLE = 'ampkit_cohorts'
+
+/** A SQL string literal (for the file path of a COPY, which takes no parameter there). */
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 /** Statements that create the cohort tables (idempotent). */
 export const COHORT_TABLE_STATEMENTS: readonly SqlStatement[] = [
@@ -231,24 +237,38 @@ export class CohortRepository {
     computedMs: number,
   ): Promise<void> {
     const { projectId, id } = cohort
-    const next = query.params.length
-    await this.#write([
-      {
-        sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
-        params: [projectId, id],
-      },
-      {
-        sql: `INSERT INTO ${COHORT_MEMBERS_TABLE}
-          SELECT DISTINCT $${next + 1}::INTEGER, $${next + 2}, amplitude_id FROM (${query.sql})`,
-        params: [...query.params, projectId, id],
-      },
-      {
-        sql: `UPDATE ${COHORTS_TABLE} SET computed_ms = ?, size = (
-            SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
-          WHERE project_id = ? AND id = ?`,
-        params: [computedMs, projectId, id, projectId, id],
-      },
-    ])
+    // The members are computed on a read connection into a file of ids, and only loading that file
+    // runs in the write pipeline: computing a large behavioral cohort there held up ingestion for
+    // as long as the query ran (seconds on millions of events). The file is private and removed.
+    const dir = await mkdtemp(join(tmpdir(), 'ampkit-cohort-members-'))
+    const file = join(dir, 'members.csv')
+    try {
+      await this.#select(
+        `COPY (SELECT DISTINCT amplitude_id FROM (${query.sql})) TO ${sqlString(file)}
+          (FORMAT CSV, HEADER false)`,
+        query.params,
+      )
+      await this.#write([
+        {
+          sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
+          params: [projectId, id],
+        },
+        {
+          sql: `INSERT INTO ${COHORT_MEMBERS_TABLE}
+            SELECT ?::INTEGER, ?, amplitude_id
+            FROM read_csv(?, header = false, columns = {'amplitude_id': 'BIGINT'})`,
+          params: [projectId, id, file],
+        },
+        {
+          sql: `UPDATE ${COHORTS_TABLE} SET computed_ms = ?, size = (
+              SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
+            WHERE project_id = ? AND id = ?`,
+          params: [computedMs, projectId, id, projectId, id],
+        },
+      ])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   }
 
   /** The user property keys the members carry (for `props=1` without `propKeys`), unordered. */

@@ -480,6 +480,48 @@ describe('behavioral cohorts (ampkit route)', () => {
     },
   }
 
+  it('computes members on a read connection: the write pipeline only loads the ids', async () => {
+    const { app, store, ids } = await appWithUsers()
+    const writes: string[] = []
+    const writeSql = store.writeSql.bind(store)
+    store.writeSql = (statements) => {
+      writes.push(...statements.map((statement) => statement.sql))
+      return writeSql(statements)
+    }
+    const created = await call(
+      app,
+      authed('POST', '/api/3/cohorts/ampkit/behavioral', {
+        name: 'Repeat',
+        definition: boughtTwice,
+      }),
+    )
+    writes.length = 0
+    const file = await download(app, created.body.cohortId)
+    expect(file.body).toContain(`${ids.get('alice')},\talice`)
+    const load = writes.find((sql) => sql.includes('INSERT INTO'))
+    expect(load).toMatch(/read_csv/)
+    // The definition's event is matched by the read, never inside a write transaction.
+    expect(writes.join('\n')).not.toMatch(/Purchase|FROM events/)
+  })
+
+  it('downloads a behavioral cohort that matches nobody as a header-only file of size 0', async () => {
+    const { app } = await appWithUsers()
+    const nobody = {
+      version: 1,
+      condition: { ...boughtTwice.condition, event_type: 'Never Happens' },
+    }
+    const created = await call(
+      app,
+      authed('POST', '/api/3/cohorts/ampkit/behavioral', { name: 'Nobody', definition: nobody }),
+    )
+    const file = await download(app, created.body.cohortId)
+    expect(file.body).toBe('\tamplitude_id,\tuser_id,\tdevice_ids\r\n')
+    const list = await call(app, authed('GET', '/api/3/cohorts'))
+    expect(list.body.cohorts[0]).toEqual(
+      expect.objectContaining({ size: 0, lastComputed: Math.floor(NOW / 1000) }),
+    )
+  })
+
   it('computes members at download and reports that computation in the list', async () => {
     const { app, ids } = await appWithUsers()
     const created = await call(
