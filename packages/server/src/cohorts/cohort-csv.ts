@@ -76,3 +76,36 @@ export function cohortCsv(
 ): string {
   return cohortCsvHeader(propertyKeys) + cohortCsvRows(members, propertyKeys)
 }
+
+/** One member row of a group cohort's file. */
+export interface CohortFileGroupMember {
+  groupValue: string
+  /** Current group properties (only read when the file has property columns). */
+  properties: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The header line of a group cohort's file: `group_value` (§4.2), tab-prefixed like every header,
+ * then the group property columns.
+ */
+export function cohortGroupCsvHeader(propertyKeys: readonly string[]): string {
+  return `${['group_value', ...propertyKeys].map(cell).join(',')}\r\n`
+}
+
+/** The lines of some group members (each with its CRLF), under `cohortGroupCsvHeader`. */
+export function cohortGroupCsvRows(
+  members: readonly CohortFileGroupMember[],
+  propertyKeys: readonly string[],
+): string {
+  let text = ''
+  for (const member of members) {
+    const row = [
+      cell(member.groupValue),
+      ...propertyKeys.map((key) =>
+        cell(Object.hasOwn(member.properties, key) ? member.properties[key] : null),
+      ),
+    ]
+    text += `${row.join(',')}\r\n`
+  }
+  return text
+}

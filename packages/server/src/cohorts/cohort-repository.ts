@@ -14,6 +14,13 @@ import type { CohortReference } from './cohort-definition.ts'
 import { COHORT_MEMBERS_TABLE } from './cohort-sql.ts'
 
 const COHORTS_TABLE = 'ampkit_cohorts'
+/** Members of group cohorts (count group other than `User`): group values of the cohort's type. */
+const COHORT_GROUP_MEMBERS_TABLE = 'ampkit_cohort_group_members'
+
+/** Whether a cohort counts group values (query-api.md §4: count group other than `User`). */
+export function isGroupCohort(cohort: { countGroup: string }): boolean {
+  return cohort.countGroup !== 'User'
+}
 
 /** A SQL string literal (for the file path of a COPY, which takes no parameter there). */
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`
@@ -29,6 +36,10 @@ export const COHORT_TABLE_STATEMENTS: readonly SqlStatement[] = [
   {
     sql: `CREATE TABLE IF NOT EXISTS ${COHORT_MEMBERS_TABLE} (project_id INTEGER, cohort_id VARCHAR,
       amplitude_id BIGINT)`,
+  },
+  {
+    sql: `CREATE TABLE IF NOT EXISTS ${COHORT_GROUP_MEMBERS_TABLE} (project_id INTEGER,
+      cohort_id VARCHAR, group_value VARCHAR)`,
   },
 ]
 
@@ -80,6 +91,22 @@ function insertMembers(projectId: number, cohortId: string, members: readonly nu
       SELECT DISTINCT ?::INTEGER, ?, unnest(from_json(?, '["BIGINT"]'))`,
     params: [projectId, cohortId, JSON.stringify(members)],
   } satisfies SqlStatement
+}
+
+/** `INSERT … SELECT` of a JSON array of group values, de-duplicated. */
+function insertGroupMembers(projectId: number, cohortId: string, values: readonly string[]) {
+  return {
+    sql: `INSERT INTO ${COHORT_GROUP_MEMBERS_TABLE}
+      SELECT DISTINCT ?::INTEGER, ?, unnest(from_json(?, '["VARCHAR"]'))`,
+    params: [projectId, cohortId, JSON.stringify(values)],
+  } satisfies SqlStatement
+}
+
+/** The insert of a cohort's members into the table of its count group. */
+function membersInsert(cohort: CohortRecord, members: readonly number[] | readonly string[]) {
+  return isGroupCohort(cohort)
+    ? insertGroupMembers(cohort.projectId, cohort.id, members.map(String))
+    : insertMembers(cohort.projectId, cohort.id, members.map(Number))
 }
 
 /** Access to the cohort tables of one store. */
@@ -138,8 +165,11 @@ export class CohortRepository {
     }
   }
 
-  /** Stores a new cohort with its members. */
-  async insert(cohort: CohortRecord, members: readonly number[]): Promise<void> {
+  /** Stores a new cohort with its members (Amplitude ids, or group values for a group cohort). */
+  async insert(
+    cohort: CohortRecord,
+    members: readonly number[] | readonly string[],
+  ): Promise<void> {
     await this.#write([
       {
         sql: `INSERT INTO ${COHORTS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -154,18 +184,21 @@ export class CohortRepository {
           cohort.published,
           cohort.archived,
           cohort.countGroup,
-          members.length,
+          new Set<number | string>(members).size,
           cohort.createdMs,
           cohort.modifiedMs,
           cohort.computedMs,
         ],
       },
-      insertMembers(cohort.projectId, cohort.id, members),
+      membersInsert(cohort, members),
     ])
   }
 
   /** Rewrites a cohort's row (all fields but id and project) and, when given, its members. */
-  async update(cohort: CohortRecord, members?: readonly number[]): Promise<void> {
+  async update(
+    cohort: CohortRecord,
+    members?: readonly number[] | readonly string[],
+  ): Promise<void> {
     const statements: SqlStatement[] = [
       {
         sql: `UPDATE ${COHORTS_TABLE} SET name = ?, description = ?, kind = ?, definition = ?,
@@ -180,7 +213,7 @@ export class CohortRepository {
           cohort.published,
           cohort.archived,
           cohort.countGroup,
-          members === undefined ? cohort.size : new Set(members).size,
+          members === undefined ? cohort.size : new Set<number | string>(members).size,
           cohort.modifiedMs,
           cohort.computedMs,
           cohort.projectId,
@@ -189,12 +222,17 @@ export class CohortRepository {
       },
     ]
     if (members !== undefined) {
+      // Both member tables are cleared: a replaced upload may change the count group.
       statements.push(
         {
           sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
           params: [cohort.projectId, cohort.id],
         },
-        insertMembers(cohort.projectId, cohort.id, members),
+        {
+          sql: `DELETE FROM ${COHORT_GROUP_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
+          params: [cohort.projectId, cohort.id],
+        },
+        membersInsert(cohort, members),
       )
     }
     await this.#write(statements)
@@ -298,6 +336,33 @@ export class CohortRepository {
          AND m.amplitude_id = u.amplitude_id AND m.cohort_id = ?
        WHERE u.project_id = ? ORDER BY u.amplitude_id`,
       [cohortId, projectId],
+    )
+  }
+
+  /** The group property keys a group cohort's members carry (`props=1`), unordered. */
+  async groupMemberPropertyKeys(cohort: CohortRecord): Promise<string[]> {
+    const rows = await this.#select(
+      `SELECT DISTINCT unnest(json_keys(g.group_properties)) AS k FROM group_profiles_current g
+       SEMI JOIN ${COHORT_GROUP_MEMBERS_TABLE} m ON m.project_id = g.project_id
+         AND m.group_value = g.group_value AND m.cohort_id = ?
+       WHERE g.project_id = ? AND g.group_type = ? AND json_type(g.group_properties) = 'OBJECT'`,
+      [cohort.id, cohort.projectId, cohort.countGroup],
+    )
+    return rows.map((r) => String(r.k))
+  }
+
+  /**
+   * A group cohort's members in value order, streamed in chunks of rows (`group_value`,
+   * `group_properties` as JSON text or null when the group has no profile).
+   */
+  async *groupMemberProfiles(cohort: CohortRecord): AsyncGenerator<Record<string, unknown>[]> {
+    await this.ready()
+    yield* this.#store.streamRows(
+      `SELECT m.group_value, g.group_properties FROM ${COHORT_GROUP_MEMBERS_TABLE} m
+       LEFT JOIN group_profiles_current g ON g.project_id = m.project_id
+         AND g.group_type = ? AND g.group_value = m.group_value
+       WHERE m.project_id = ? AND m.cohort_id = ? ORDER BY m.group_value`,
+      [cohort.countGroup, cohort.projectId, cohort.id],
     )
   }
 

@@ -10,16 +10,19 @@ import { randomBytes } from 'node:crypto'
 import type { CohortDefinition, CohortSummary } from '@ampkit/protocol'
 import { ApiError } from '../errors.ts'
 import type { CohortResolver } from '../query/cohort-members.ts'
+import { queryError } from '../query/params.ts'
 import type { Store } from '../store/store.ts'
 import {
   type CohortFileMember,
   cohortCsvHeader,
   cohortCsvRows,
+  cohortGroupCsvHeader,
+  cohortGroupCsvRows,
   propertyColumns,
 } from './cohort-csv.ts'
-import { assertNoCycle, CohortDefinitionError } from './cohort-definition.ts'
+import { assertNoCycle, CohortDefinitionError, referencedCohorts } from './cohort-definition.ts'
 import { type CohortJob, type CohortJobOptions, CohortJobs } from './cohort-jobs.ts'
-import { type CohortRecord, CohortRepository } from './cohort-repository.ts'
+import { type CohortRecord, CohortRepository, isGroupCohort } from './cohort-repository.ts'
 import { compileCohortSql } from './cohort-sql.ts'
 
 /** Amplitude's limit on a cohort's size (older docs: 10 M). */
@@ -37,8 +40,8 @@ export function cohortError(
   return new ApiError(status, { error: { http_code: status, type, message, metadata } })
 }
 
-/** How ids of an upload or membership change name users. */
-export type IdKind = 'amplitude' | 'user'
+/** How ids of an upload or membership change name users (`group`: values of a group type). */
+export type IdKind = 'amplitude' | 'user' | 'group'
 
 /** What matching ids found. */
 export interface IdMatch {
@@ -144,8 +147,47 @@ export class CohortService implements CohortResolver {
     return cohort
   }
 
+  /**
+   * Which ids are group values of `groupType` the project knows: a group profile exists, or an
+   * event carried the value under that type (singly or in an array). What Amplitude counts as a
+   * valid group id is unconfirmed; a value seen in either place is the robust reading.
+   */
+  async matchGroupValues(
+    projectId: number,
+    groupType: string,
+    ids: readonly string[],
+  ): Promise<{ matched: Set<string>; invalid: string[] }> {
+    const unique = [...new Set(ids)]
+    const matched = new Set<string>()
+    if (unique.length > 0) {
+      await this.repository.ready()
+      const rows = await this.#store.selectRows(
+        `WITH carried AS (
+           SELECT json_extract(groups, ?) AS g FROM events
+           WHERE project_id = ? AND groups IS NOT NULL),
+         known AS (
+           SELECT group_value AS v FROM group_profiles_current
+           WHERE project_id = ? AND group_type = ?
+           UNION
+           SELECT unnest(from_json(g, '["VARCHAR"]')) FROM carried WHERE json_type(g) = 'ARRAY'
+           UNION
+           SELECT json_extract_string(g, '$') FROM carried
+           WHERE g IS NOT NULL AND json_type(g) NOT IN ('ARRAY', 'OBJECT', 'NULL'))
+         SELECT t.id FROM (SELECT unnest(from_json(?, '["VARCHAR"]')) AS id) t
+         SEMI JOIN known ON known.v = t.id`,
+        [`$.${JSON.stringify(groupType)}`, projectId, projectId, groupType, JSON.stringify(unique)],
+      )
+      for (const row of rows) matched.add(String(row.id))
+    }
+    return { matched, invalid: unique.filter((id) => !matched.has(id)) }
+  }
+
   /** Resolves ids to the project's users (canonical ids; merged anonymous ids follow the merge). */
-  async matchIds(projectId: number, kind: IdKind, ids: readonly string[]): Promise<IdMatch> {
+  async matchIds(
+    projectId: number,
+    kind: Exclude<IdKind, 'group'>,
+    ids: readonly string[],
+  ): Promise<IdMatch> {
     const matched = new Map<string, number>()
     const unique = [...new Set(ids)]
     if (unique.length > 0) {
@@ -191,8 +233,14 @@ export class CohortService implements CohortResolver {
         'INVALID_REQUEST',
         `existing_cohort_id ${existing.id} is a behavioral cohort; its members are computed`,
       )
-    const { matched, invalid } = await this.matchIds(projectId, input.kind, input.ids)
-    const members = [...new Set(matched.values())]
+    // A group cohort's ids are group values whatever `id_type` says: locally a group has only its
+    // value (Amplitude's group id / group name distinction, §4.4, is unconfirmed here).
+    const grouped = input.countGroup !== 'User'
+    const { matched, invalid } = grouped
+      ? await this.matchGroupValues(projectId, input.countGroup, input.ids)
+      : await this.matchIds(projectId, input.kind === 'group' ? 'user' : input.kind, input.ids)
+    const members: number[] | string[] =
+      matched instanceof Set ? [...matched] : [...new Set(matched.values())]
     const metadata = {
       matched: input.ids.filter((id) => matched.has(id)).length,
       totals: members.length,
@@ -246,6 +294,15 @@ export class CohortService implements CohortResolver {
 
   async #checkDefinition(projectId: number, selfId: string, definition: CohortDefinition) {
     const resolve = await this.repository.resolver(projectId)
+    for (const id of referencedCohorts(definition.condition)) {
+      const other = await this.repository.get(projectId, id)
+      if (other !== undefined && isGroupCohort(other))
+        throw cohortError(
+          400,
+          'INVALID_DEFINITION',
+          `in_cohort: cohort ${id} counts ${other.countGroup} groups, not users`,
+        )
+    }
     try {
       assertNoCycle(selfId, definition, resolve)
       // Compiling (without running) refuses a definition that expands too far through others.
@@ -339,6 +396,11 @@ export class CohortService implements CohortResolver {
   async members(projectId: number, cohortId: string): Promise<ReadonlySet<number> | undefined> {
     const cohort = await this.repository.get(projectId, cohortId)
     if (cohort === undefined) return undefined
+    // A segment keeps users; a group cohort's members are group values, so it cannot segment.
+    if (isGroupCohort(cohort))
+      throw queryError(
+        `Invalid parameter s: cohort ${JSON.stringify(cohortId)} counts ${cohort.countGroup} groups, not users; only user cohorts can segment a query`,
+      )
     if (cohort.kind === 'behavioral') return new Set(await this.compute(cohort))
     return new Set(await this.repository.members(projectId, cohortId))
   }
@@ -354,6 +416,7 @@ export class CohortService implements CohortResolver {
       projectId,
       cohortId,
       async (write) => {
+        if (isGroupCohort(cohort)) return this.#writeGroupFile(cohort, options, write)
         await this.#refreshMembers(cohort)
         const keys = options.props
           ? propertyColumns(
@@ -376,6 +439,36 @@ export class CohortService implements CohortResolver {
       },
       this.#report,
     )
+  }
+
+  /** A group cohort's file: `group_value`, and with `props=1` its group profile's properties. */
+  async #writeGroupFile(
+    cohort: CohortRecord,
+    options: DownloadOptions,
+    write: (text: string) => Promise<void>,
+  ): Promise<void> {
+    const keys = options.props
+      ? propertyColumns(
+          options.propKeys !== undefined && options.propKeys.length > 0
+            ? []
+            : await this.repository.groupMemberPropertyKeys(cohort),
+          options.propKeys,
+        )
+      : []
+    await write(cohortGroupCsvHeader(keys))
+    for await (const rows of this.repository.groupMemberProfiles(cohort))
+      await write(
+        cohortGroupCsvRows(
+          rows.map((row) => ({
+            groupValue: String(row.group_value),
+            properties:
+              keys.length > 0 && typeof row.group_properties === 'string'
+                ? (JSON.parse(row.group_properties) as Record<string, unknown>)
+                : {},
+          })),
+          keys,
+        ),
+      )
   }
 
   /**

@@ -111,13 +111,15 @@ function idList(value: unknown, field: string): string[] {
   })
 }
 
-/** The count group: only users are modelled (group cohorts are not). */
+/**
+ * The count group: `User` (any case, or absent) or a group type, whose cohorts hold group values
+ * (§4.1 `countGroup`, §4.2 `group_value`).
+ */
 function countGroup(value: unknown, field: string): string {
   if (value === undefined || value === null) return 'User'
-  if (typeof value !== 'string') throw badRequest(`Invalid field ${field}: expected a string`)
-  if (value.toLowerCase() !== 'user')
-    throw badRequest(`Unsupported ${field} ${JSON.stringify(value)}: only User cohorts exist here`)
-  return 'User'
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 1024)
+    throw badRequest(`Invalid field ${field}: expected a non-empty string`)
+  return value.toLowerCase() === 'user' ? 'User' : value
 }
 
 function projectOf(context: RouteContext) {
@@ -146,7 +148,11 @@ async function handleUpload(context: RouteContext, service: CohortService): Prom
     ids,
     owner,
     published: body.published,
-    countGroup: countGroup(body.cg, 'cg'),
+    // The spec names the field `cg`; `count_group` (the membership body's name) is accepted too.
+    countGroup: countGroup(
+      body.cg ?? body.count_group,
+      body.cg === undefined ? 'count_group' : 'cg',
+    ),
     skipSave: optionalBoolean(body, 'skip_save', false),
     skipInvalidIds: optionalBoolean(body, 'skip_invalid_ids', true),
     existingCohortId: optionalString(body, 'existing_cohort_id'),
@@ -158,7 +164,7 @@ async function handleMembership(context: RouteContext, service: CohortService) {
   const project = projectOf(context)
   const body = await readJsonObject(context, MAX_BODY_BYTES)
   const cohortId = requiredString(body, 'cohort_id', 64)
-  countGroup(body.count_group, 'count_group')
+  const bodyCountGroup = countGroup(body.count_group, 'count_group')
   const skipInvalidIds = optionalBoolean(body, 'skip_invalid_ids', true)
   const list = body.memberships
   if (!Array.isArray(list) || list.length === 0)
@@ -179,6 +185,16 @@ async function handleMembership(context: RouteContext, service: CohortService) {
     }
   })
   const cohort = await service.get(project.id, cohortId)
+  // Membership changes of group cohorts are not modelled locally (replace them by an upload with
+  // existing_cohort_id); a count group that differs from the cohort's is refused [unconfirmed].
+  if (cohort.countGroup !== 'User')
+    throw badRequest(
+      `Cohort ${cohortId} counts ${cohort.countGroup} groups: change its members with an upload and existing_cohort_id`,
+    )
+  if (bodyCountGroup !== 'User')
+    throw badRequest(
+      `count_group ${bodyCountGroup} is not the count group of cohort ${cohortId} (User)`,
+    )
   if (cohort.kind === 'behavioral')
     throw badRequest(
       `Cohort ${cohortId} is behavioral: its members are computed from its definition`,

@@ -174,7 +174,7 @@ describe('POST /api/3/cohorts/upload', () => {
       [{ owner: '' }, 'owner'],
       [{ published: 'yes' }, 'published'],
       [{ skip_save: 1 }, 'skip_save'],
-      [{ cg: 'Company' }, 'cg'],
+      [{ cg: '' }, 'cg'],
     ])('answers a 400 naming the bad field for %j', async (override, field) => {
       const app = shared()
       const { status, body } = await call(app, upload({ ids: ['alice'], ...override }))
