@@ -153,6 +153,11 @@ export type CohortCondition =
 export interface CohortDefinition {
   version: 1
   condition: CohortCondition
+  /**
+   * A group type (e.g. `company`): the cohort's members are that type's group values, and each
+   * condition counts the events that carried a value under the type. @default users
+   */
+  count_group?: string
 }
 
 /** `POST /api/3/cohorts/ampkit/behavioral` body (create); `PUT …/behavioral/{id}` redefines. */

@@ -230,7 +230,22 @@ export function parseCohortDefinition(value: unknown): CohortDefinition {
   if (!isObject(value)) fail('definition', 'expected an object')
   if (value.version !== undefined && value.version !== 1) fail('definition.version', 'expected 1')
   const condition = readCondition(value.condition, 'definition.condition', 1, { leaves: 0 })
-  return { version: 1, condition }
+  const group = value.count_group
+  if (group === undefined || group === null) return { version: 1, condition }
+  const countGroup = nonEmptyString(group, 'definition.count_group')
+  // `User` in any case is the default, users (as the upload's `cg`).
+  if (countGroup.toLowerCase() === 'user') return { version: 1, condition }
+  return { version: 1, condition, count_group: countGroup }
+}
+
+/** The count group of a definition: `User` or its group type. */
+export function definitionCountGroup(definition: CohortDefinition): string {
+  return definition.count_group ?? 'User'
+}
+
+/** `users` or `<type> groups`, for messages. */
+export function countGroupNoun(countGroup: string): string {
+  return countGroup === 'User' ? 'users' : `${countGroup} groups`
 }
 
 /** The cohort ids a condition refers to (`in_cohort`), without repeats. */
@@ -247,7 +262,8 @@ export function referencedCohorts(condition: CohortCondition): string[] {
 
 /** How an `in_cohort` reference resolves: a stored member list, or another definition. */
 export type CohortReference =
-  | { kind: 'static' }
+  /** `countGroup`: `User` or the group type of the stored members. @default 'User' */
+  | { kind: 'static'; countGroup?: string }
   | { kind: 'behavioral'; definition: CohortDefinition }
   | undefined
 

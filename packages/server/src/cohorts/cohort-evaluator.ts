@@ -10,11 +10,12 @@ import { INACTIVE_EVENT_TYPES, type QueryEvent } from '../query/query-event.ts'
 import { compareCount } from '../query/segment.ts'
 import {
   type CohortReference,
+  definitionCountGroup,
   performedSelector,
   propertyFilterOf,
   windowBounds,
 } from './cohort-definition.ts'
-import { missingValueMatches } from './cohort-sql.ts'
+import { assertSameCountGroup, missingValueMatches } from './cohort-sql.ts'
 
 /** The users and events a cohort is evaluated over. */
 export interface CohortDataset {
@@ -22,8 +23,27 @@ export interface CohortDataset {
   users: readonly number[]
   /** Every event of the project, `userKey` the canonical id. */
   events: readonly QueryEvent[]
-  /** Members of a static cohort. */
-  staticMembers: (cohortId: string) => ReadonlySet<number>
+  /** Members of a static cohort (Amplitude ids, or group values for a group cohort). */
+  staticMembers: (cohortId: string) => ReadonlySet<number | string>
+  /** Group cohorts only: every event's `groups` object (by `seq`), and the profiled values. */
+  groups?: {
+    of: (event: QueryEvent) => unknown
+    /** Values of the definition's group type that have a group profile. */
+    profiled: readonly string[]
+  }
+}
+
+/** The group values `groups` (an event's `groups` object) carries under `groupType`. */
+export function groupValuesOf(groups: unknown, groupType: string): string[] {
+  if (typeof groups !== 'object' || groups === null || Array.isArray(groups)) return []
+  const value = (groups as Record<string, unknown>)[groupType]
+  const items = Array.isArray(value) ? value : [value]
+  const out = new Set<string>()
+  for (const item of items) {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
+      out.add(String(item))
+  }
+  return [...out]
 }
 
 /** What evaluating needs besides the definition. */
@@ -32,17 +52,34 @@ export interface CohortEvaluationContext {
   resolve: (cohortId: string) => CohortReference
 }
 
-/** The users of `dataset` who satisfy `definition`. */
+/**
+ * The members of `dataset` who satisfy `definition`: users, or for a group cohort the group values
+ * of its type (an event counts for each value it carried; the universe is every profiled or
+ * carried value).
+ */
 export function evaluateCohort(
   definition: CohortDefinition,
   dataset: CohortDataset,
   context: CohortEvaluationContext,
-): Set<number> {
-  const byUser = new Map<number, QueryEvent[]>(dataset.users.map((u) => [u, []]))
-  for (const event of dataset.events) byUser.get(event.userKey)?.push(event)
+): Set<number | string> {
+  const countGroup = definitionCountGroup(definition)
+  const byUser = new Map<number | string, QueryEvent[]>()
+  if (countGroup === 'User') {
+    for (const user of dataset.users) byUser.set(user, [])
+    for (const event of dataset.events) byUser.get(event.userKey)?.push(event)
+  } else {
+    for (const value of dataset.groups?.profiled ?? []) byUser.set(value, [])
+    for (const event of dataset.events) {
+      for (const value of groupValuesOf(dataset.groups?.of(event), countGroup)) {
+        const list = byUser.get(value)
+        if (list === undefined) byUser.set(value, [event])
+        else list.push(event)
+      }
+    }
+  }
   const firstSeqs = firstEventSeqs(dataset.events)
 
-  const test = (condition: CohortCondition, user: number): boolean => {
+  const test = (condition: CohortCondition, user: number | string): boolean => {
     const events = byUser.get(user) ?? []
     switch (condition.type) {
       case 'and':
@@ -82,6 +119,7 @@ export function evaluateCohort(
       case 'in_cohort': {
         const reference = context.resolve(condition.cohort_id)
         if (reference === undefined) return false
+        assertSameCountGroup(condition.cohort_id, reference, countGroup)
         if (reference.kind === 'static') return dataset.staticMembers(condition.cohort_id).has(user)
         return test(reference.definition.condition, user)
       }

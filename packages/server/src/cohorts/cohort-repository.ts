@@ -11,11 +11,9 @@ import { join } from 'node:path'
 import type { CohortDefinition } from '@ampkit/protocol'
 import type { SqlStatement, SqlValue, Store } from '../store/store.ts'
 import type { CohortReference } from './cohort-definition.ts'
-import { COHORT_MEMBERS_TABLE } from './cohort-sql.ts'
+import { COHORT_GROUP_MEMBERS_TABLE, COHORT_MEMBERS_TABLE } from './cohort-sql.ts'
 
 const COHORTS_TABLE = 'ampkit_cohorts'
-/** Members of group cohorts (count group other than `User`): group values of the cohort's type. */
-const COHORT_GROUP_MEMBERS_TABLE = 'ampkit_cohort_group_members'
 
 /** Whether a cohort counts group values (query-api.md §4: count group other than `User`). */
 export function isGroupCohort(cohort: { countGroup: string }): boolean {
@@ -161,7 +159,7 @@ export class CohortRepository {
       if (cohort === undefined) return undefined
       if (cohort.kind === 'behavioral' && cohort.definition !== null)
         return { kind: 'behavioral', definition: cohort.definition }
-      return { kind: 'static' }
+      return { kind: 'static', countGroup: cohort.countGroup }
     }
   }
 
@@ -275,6 +273,9 @@ export class CohortRepository {
     computedMs: number,
   ): Promise<void> {
     const { projectId, id } = cohort
+    const [table, column, type] = isGroupCohort(cohort)
+      ? [COHORT_GROUP_MEMBERS_TABLE, 'group_value', 'VARCHAR']
+      : [COHORT_MEMBERS_TABLE, 'amplitude_id', 'BIGINT']
     // The members are computed on a read connection into a file of ids, and only loading that file
     // runs in the write pipeline: computing a large behavioral cohort there held up ingestion for
     // as long as the query ran (seconds on millions of events). The file is private and removed.
@@ -282,7 +283,7 @@ export class CohortRepository {
     const file = join(dir, 'members.csv')
     try {
       await this.#select(
-        `COPY (SELECT DISTINCT amplitude_id FROM (${query.sql})) TO ${sqlString(file)}
+        `COPY (SELECT DISTINCT ${column} FROM (${query.sql})) TO ${sqlString(file)}
           (FORMAT CSV, HEADER false)`,
         query.params,
       )
@@ -292,14 +293,18 @@ export class CohortRepository {
           params: [projectId, id],
         },
         {
-          sql: `INSERT INTO ${COHORT_MEMBERS_TABLE}
-            SELECT ?::INTEGER, ?, amplitude_id
-            FROM read_csv(?, header = false, columns = {'amplitude_id': 'BIGINT'})`,
+          sql: `DELETE FROM ${COHORT_GROUP_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?`,
+          params: [projectId, id],
+        },
+        {
+          sql: `INSERT INTO ${table}
+            SELECT ?::INTEGER, ?, ${column}
+            FROM read_csv(?, header = false, columns = {'${column}': '${type}'})`,
           params: [projectId, id, file],
         },
         {
           sql: `UPDATE ${COHORTS_TABLE} SET computed_ms = ?, size = (
-              SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
+              SELECT count(*) FROM ${table} WHERE project_id = ? AND cohort_id = ?)
             WHERE project_id = ? AND id = ?`,
           params: [computedMs, projectId, id, projectId, id],
         },

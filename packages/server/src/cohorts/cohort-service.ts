@@ -20,7 +20,7 @@ import {
   cohortGroupCsvRows,
   propertyColumns,
 } from './cohort-csv.ts'
-import { assertNoCycle, CohortDefinitionError, referencedCohorts } from './cohort-definition.ts'
+import { assertNoCycle, CohortDefinitionError, definitionCountGroup } from './cohort-definition.ts'
 import { type CohortJob, type CohortJobOptions, CohortJobs } from './cohort-jobs.ts'
 import { type CohortRecord, CohortRepository, isGroupCohort } from './cohort-repository.ts'
 import { compileCohortSql } from './cohort-sql.ts'
@@ -294,15 +294,6 @@ export class CohortService implements CohortResolver {
 
   async #checkDefinition(projectId: number, selfId: string, definition: CohortDefinition) {
     const resolve = await this.repository.resolver(projectId)
-    for (const id of referencedCohorts(definition.condition)) {
-      const other = await this.repository.get(projectId, id)
-      if (other !== undefined && isGroupCohort(other))
-        throw cohortError(
-          400,
-          'INVALID_DEFINITION',
-          `in_cohort: cohort ${id} counts ${other.countGroup} groups, not users`,
-        )
-    }
     try {
       assertNoCycle(selfId, definition, resolve)
       // Compiling (without running) refuses a definition that expands too far through others.
@@ -338,7 +329,7 @@ export class CohortService implements CohortResolver {
       owners: input.owner === undefined ? [] : [input.owner],
       published: input.published,
       archived: false,
-      countGroup: 'User',
+      countGroup: definitionCountGroup(input.definition),
       size: 0,
       createdMs: nowMs,
       modifiedMs: nowMs,
@@ -373,6 +364,7 @@ export class CohortService implements CohortResolver {
       description: input.description === undefined ? cohort.description : input.description,
       published: input.published ?? cohort.published,
       definition: input.definition,
+      countGroup: definitionCountGroup(input.definition),
       modifiedMs: this.#now(),
     }
     await this.repository.update(updated)
@@ -416,8 +408,8 @@ export class CohortService implements CohortResolver {
       projectId,
       cohortId,
       async (write) => {
-        if (isGroupCohort(cohort)) return this.#writeGroupFile(cohort, options, write)
         await this.#refreshMembers(cohort)
+        if (isGroupCohort(cohort)) return this.#writeGroupFile(cohort, options, write)
         const keys = options.props
           ? propertyColumns(
               options.propKeys !== undefined && options.propKeys.length > 0

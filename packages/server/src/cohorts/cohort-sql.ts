@@ -16,6 +16,8 @@ import type { SqlValue } from '../store/store.ts'
 import {
   CohortDefinitionError,
   type CohortReference,
+  countGroupNoun,
+  definitionCountGroup,
   isNumericOperator,
   MAX_CONDITION_DEPTH,
   performedSelector,
@@ -25,6 +27,27 @@ import {
 
 /** The table of stored cohort members (static uploads and the last computation of behavioral ones). */
 export const COHORT_MEMBERS_TABLE = 'ampkit_cohort_members'
+/** Members of group cohorts (count group other than `User`): group values of the cohort's type. */
+export const COHORT_GROUP_MEMBERS_TABLE = 'ampkit_cohort_group_members'
+
+/**
+ * The count group a cohort reference holds; throws when it is not `expected` (a user cohort's
+ * members cannot be tested against group values, nor the reverse).
+ */
+export function assertSameCountGroup(
+  cohortId: string,
+  reference: Exclude<CohortReference, undefined>,
+  expected: string,
+): void {
+  const actual =
+    reference.kind === 'static'
+      ? (reference.countGroup ?? 'User')
+      : definitionCountGroup(reference.definition)
+  if (actual !== expected)
+    throw new CohortDefinitionError(
+      `in_cohort: cohort ${cohortId} counts ${countGroupNoun(actual)}, not ${countGroupNoun(expected)}`,
+    )
+}
 
 /** What compiling needs besides the definition. */
 export interface CohortSqlContext {
@@ -112,10 +135,19 @@ class Compiler {
   readonly params = new SqlParams()
   readonly #context: CohortSqlContext
   readonly #expanding = new Set<string>()
+  /** `User` or the group type every condition counts by. */
+  readonly #countGroup: string
+  /** The events relation (`ev`, or `gev`: one row per event and group value it carried). */
+  readonly #events: string
+  /** The member key column of the events relation (`user_key` or `gkey`). */
+  readonly #key: string
   #nodes = 0
 
-  constructor(context: CohortSqlContext) {
+  constructor(context: CohortSqlContext, countGroup: string) {
     this.#context = context
+    this.#countGroup = countGroup
+    this.#events = countGroup === 'User' ? 'ev' : 'gev'
+    this.#key = countGroup === 'User' ? 'user_key' : 'gkey'
   }
 
   #bind(value: SqlValue): string {
@@ -144,10 +176,10 @@ class Compiler {
         const [fromMs, toMs] = windowBounds(condition.window, this.#context.nowMs)
         const selector = eventSql(performedSelector(condition), this.params, 'ev')
         return `SELECT u.cid FROM universe u LEFT JOIN (
-            SELECT ev.user_key AS cid, count(*) AS n FROM ev
+            SELECT ev.${this.#key} AS cid, count(*) AS n FROM ${this.#events} ev
             WHERE ${selector} AND ev.event_time_ms >= ${this.#bind(fromMs)}
               AND ev.event_time_ms < ${this.#bind(toMs)}
-            GROUP BY ev.user_key) c ON c.cid = u.cid
+            GROUP BY ev.${this.#key}) c ON c.cid = u.cid
           WHERE coalesce(c.n, 0) ${COUNT_OPERATORS[condition.op]} ${this.#bind(condition.count)}`
       }
       case 'property': {
@@ -157,15 +189,15 @@ class Compiler {
           const missing = missingValueMatches(filter) ? 'true' : 'false'
           const values = propertyValuesSql(filter.property, 'l')
           return `SELECT u.cid FROM universe u LEFT JOIN (
-              SELECT ev.* FROM ev WHERE ${active}
-              QUALIFY row_number() OVER (PARTITION BY ev.user_key
+              SELECT ev.* FROM ${this.#events} ev WHERE ${active}
+              QUALIFY row_number() OVER (PARTITION BY ev.${this.#key}
                 ORDER BY ev.event_time_ms DESC, ev.seq DESC) = 1
-            ) l ON l.user_key = u.cid
-            WHERE CASE WHEN l.user_key IS NULL OR len(${values}) = 0 THEN ${missing}
+            ) l ON l.${this.#key} = u.cid
+            WHERE CASE WHEN l.${this.#key} IS NULL OR len(${values}) = 0 THEN ${missing}
               ELSE ${filterSql(filter, this.params, 'l')} END`
         }
         const [fromMs, toMs] = windowBounds(condition.window!, this.#context.nowMs)
-        return `SELECT DISTINCT ev.user_key AS cid FROM ev
+        return `SELECT DISTINCT ev.${this.#key} AS cid FROM ${this.#events} ev
           WHERE ev.event_time_ms >= ${this.#bind(fromMs)} AND ev.event_time_ms < ${this.#bind(toMs)}
             AND ${active} AND ${filterSql(filter, this.params, 'ev')}`
       }
@@ -173,9 +205,14 @@ class Compiler {
         const id = condition.cohort_id
         const reference = this.#context.resolve(id)
         if (reference === undefined) return 'SELECT cid FROM universe WHERE false'
+        assertSameCountGroup(id, reference, this.#countGroup)
         if (reference.kind === 'static') {
+          const [table, column] =
+            this.#countGroup === 'User'
+              ? [COHORT_MEMBERS_TABLE, 'amplitude_id']
+              : [COHORT_GROUP_MEMBERS_TABLE, 'group_value']
           return `SELECT cid FROM universe WHERE cid IN (
-              SELECT amplitude_id FROM ${COHORT_MEMBERS_TABLE}
+              SELECT ${column} FROM ${table}
               WHERE project_id = ${this.#bind(this.#context.projectId)} AND cohort_id = ${this.#bind(id)})`
         }
         if (this.#expanding.has(id))
@@ -190,21 +227,53 @@ class Compiler {
 }
 
 /**
+ * The group values an event's `groups` JSON carries under `groupType`: a string, number or boolean
+ * as its text, an array's scalar items each (repeats once), anything else none. Whether Amplitude
+ * counts an array-carrying event once per value is unconfirmed; here each value counts.
+ */
+function groupValuesSql(groupsExpr: string, path: string): string {
+  const j = `json_extract(${groupsExpr}, ${path})`
+  return `list_distinct(CASE
+      WHEN json_type(${j}) = 'ARRAY' THEN list_transform(list_filter(
+        from_json(${j}, '["JSON"]'),
+        x -> json_type(x) NOT IN ('ARRAY', 'OBJECT', 'NULL')), x -> json_extract_string(x, '$'))
+      WHEN json_type(${j}) IN ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')
+        THEN [json_extract_string(${j}, '$')]
+      ELSE []::VARCHAR[] END)`
+}
+
+/**
  * The query (with its parameters) whose rows are `{ amplitude_id }`, the canonical ids of the
- * members, ascending. A user's events under merged anonymous ids count as the user's.
+ * members, ascending (`{ group_value }` for a group cohort). A user's events under merged anonymous
+ * ids count as the user's. A group cohort's universe is every value of its type the project knows
+ * (a group profile, or an event that carried it), so "performed E < 1 times" and NOT include values
+ * with a profile and no event [unconfirmed].
  */
 export function compileCohortSql(
   definition: CohortDefinition,
   context: CohortSqlContext,
 ): { sql: string; params: SqlValue[] } {
-  const compiler = new Compiler(context)
+  const countGroup = definitionCountGroup(definition)
+  const compiler = new Compiler(context, countGroup)
   const { params } = compiler
   const firstEventFlag = needsFirstEventFlag(selectorsOf(definition.condition, context))
   const events = queryEventsCte(params, context.projectId, { firstEventFlag })
-  const universe = `universe AS (SELECT amplitude_id AS cid FROM users_current
-    WHERE project_id = ${params.bind(context.projectId)} AND merged_into IS NULL)`
   const body = compiler.set(definition.condition, 0)
-  const sql = `WITH ${events}, ${universe}
-    SELECT cid AS amplitude_id FROM (${body}) ORDER BY 1`
+  if (countGroup === 'User') {
+    const universe = `universe AS (SELECT amplitude_id AS cid FROM users_current
+      WHERE project_id = ${params.bind(context.projectId)} AND merged_into IS NULL)`
+    const sql = `WITH ${events}, ${universe}
+      SELECT cid AS amplitude_id FROM (${body}) ORDER BY 1`
+    return { sql, params: params.values }
+  }
+  const path = params.bind(`$.${JSON.stringify(countGroup)}`)
+  const grouped = `gev AS (SELECT * EXCLUDE (gvalues), unnest(gvalues) AS gkey FROM (
+      SELECT ev.*, ${groupValuesSql('ev.groups', path)} AS gvalues FROM ev
+      WHERE ev.groups IS NOT NULL))`
+  const universe = `universe AS (SELECT group_value AS cid FROM group_profiles_current
+      WHERE project_id = ${params.bind(context.projectId)} AND group_type = ${params.bind(countGroup)}
+      UNION SELECT gkey FROM gev)`
+  const sql = `WITH ${events}, ${grouped}, ${universe}
+    SELECT cid AS group_value FROM (${body}) ORDER BY 1`
   return { sql, params: params.values }
 }

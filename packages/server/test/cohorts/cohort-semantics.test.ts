@@ -93,7 +93,8 @@ async function both(condition: CohortCondition): Promise<{ sql: string[]; refere
     { users, events, staticMembers: () => new Set([idOf.get('user-1')!]) },
     { nowMs: NOW, resolve },
   )
-  const names = (ids: Iterable<number>) => [...ids].map((id) => nameOf.get(id)!).sort()
+  const names = (ids: Iterable<number | string>) =>
+    [...ids].map((id) => nameOf.get(Number(id))!).sort()
   return { sql: names(rows.map((r) => Number(r.amplitude_id))), reference: names(reference) }
 }
 

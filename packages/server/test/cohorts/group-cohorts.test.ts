@@ -169,3 +169,75 @@ describe('group cohorts uploaded through /api/3/cohorts/upload', () => {
     expect(answer.body.error.message).toContain('existing_cohort_id')
   })
 })
+
+describe('behavioral group cohorts (count_group in the definition)', () => {
+  function behavioral(name: string, definition: Record<string, unknown>) {
+    return authed('POST', '/api/3/cohorts/ampkit/behavioral', { name, definition })
+  }
+
+  it('counts performed events per company value carried, each array value once', async () => {
+    const { app } = await appWithGroups()
+    await ingest(app, [
+      {
+        event_type: 'Purchase',
+        user_id: 'alice',
+        time: NOW - 3 * DAY,
+        groups: { company: ['acme', 'initech'] },
+      },
+      {
+        event_type: 'Purchase',
+        user_id: 'carol',
+        time: NOW - 2 * DAY,
+        groups: { company: ['initech', 'initech'] },
+      },
+    ])
+    // Purchases per company in the last 7 days:
+    //   acme    = alice (NOW-1d, 'acme') + alice (NOW-3d, [acme, initech])         = 2
+    //   initech = alice (NOW-3d, [acme, initech]) + carol (NOW-2d, [initech ×2]) = 2
+    //   globex  = 0 (a profile only); bobby's View does not count.
+    const twice = {
+      version: 1,
+      count_group: 'company',
+      condition: {
+        type: 'performed',
+        event_type: 'Purchase',
+        op: '>=',
+        count: 2,
+        window: { type: 'last_days', days: 7 },
+      },
+    }
+    const created = await call(app, behavioral('Buying accounts', twice))
+    expect(created.status).toBe(200)
+    const file = await download(app, created.body.cohortId)
+    expect(file.body).toBe('\tgroup_value\r\n\tacme\r\n\tinitech\r\n')
+    // NOT "performed Purchase >= 1": the known values (acme, globex, initech) minus acme, initech.
+    const never = await call(
+      app,
+      behavioral('Idle accounts', {
+        ...twice,
+        condition: { type: 'not', condition: { ...twice.condition, count: 1 } },
+      }),
+    )
+    expect((await download(app, never.body.cohortId, '?props=1')).body).toBe(
+      '\tgroup_value,\tplan,\tseats\r\n\tglobex,\tfree,3\r\n',
+    )
+    const info = await call(app, authed('GET', `/api/3/cohorts/info/${created.body.cohortId}`))
+    expect(info.body).toEqual(expect.objectContaining({ size: 2, group_type: 'company' }))
+  })
+
+  it('refuses a user cohort inside a group definition with a 400 naming both count groups', async () => {
+    const { app } = await appWithGroups()
+    const users = await call(app, upload({ cg: 'User', ids: ['alice'] }))
+    const answer = await call(
+      app,
+      behavioral('Mixed', {
+        count_group: 'company',
+        condition: { type: 'in_cohort', cohort_id: users.body.cohortId },
+      }),
+    )
+    expect(answer.status).toBe(400)
+    expect(answer.body.error.message).toBe(
+      `in_cohort: cohort ${users.body.cohortId} counts users, not company groups`,
+    )
+  })
+})
