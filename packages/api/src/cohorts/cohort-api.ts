@@ -34,7 +34,10 @@ export interface CohortMember {
   deviceIds: string[]
   /** Group cohorts: the group's value. */
   groupValue?: string
-  /** With `props: true`: one entry per user-property column, tab prefix removed. */
+  /**
+   * With `props: true`: one entry per property column (a group cohort's are the group's
+   * properties), tab prefix removed.
+   */
   properties?: Record<string, string>
 }
 

@@ -90,6 +90,55 @@ describe('@ampkit/api against the local server', () => {
     expect(members).toHaveLength(2)
   })
 
+  it('uploads a group cohort and downloads its members as typed group values', async () => {
+    const { api, url } = await start()
+    const identified = await fetch(`${url}/groupidentify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        api_key: PROJECT.apiKey,
+        identification: JSON.stringify([
+          { group_type: 'company', group_value: 'acme', group_properties: { plan: 'pro' } },
+          { group_type: 'company', group_value: 'globex', group_properties: {} },
+        ]),
+      }),
+    })
+    expect(identified.status).toBe(200)
+    const uploaded = await api.uploadCohort({
+      name: 'Accounts',
+      app_id: PROJECT.id,
+      id_type: 'BY_USER_ID',
+      ids: ['globex', 'acme', 'hooli'],
+      owner: 'me@example.com',
+      published: true,
+      cg: 'company',
+    })
+    expect(uploaded.metadata).toEqual({ matched: 2, totals: 2, invalid_ids_sample: ['hooli'] })
+    const members = []
+    for await (const member of api.downloadCohort(uploaded.cohortId, {
+      props: true,
+      pollIntervalMs: 5,
+    })) {
+      members.push(member)
+    }
+    expect(members).toEqual([
+      {
+        amplitudeId: null,
+        userId: null,
+        deviceIds: [],
+        groupValue: 'acme',
+        properties: { plan: 'pro' },
+      },
+      {
+        amplitudeId: null,
+        userId: null,
+        deviceIds: [],
+        groupValue: 'globex',
+        properties: { plan: '' },
+      },
+    ])
+  })
+
   it('requests, lists and completes a deletion, then the user is gone from search', async () => {
     const { api } = await start()
     const jobs = await api.requestDeletions({ userIds: ['bobby'], requester: 'dpo@example.com' })
