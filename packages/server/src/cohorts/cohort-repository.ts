@@ -239,23 +239,26 @@ export class CohortRepository {
   /** Adds and removes members (in this order) and refreshes the size, in one transaction. */
   async changeMembers(
     cohort: CohortRecord,
-    changes: readonly { add: boolean; ids: readonly number[] }[],
+    changes: readonly { add: boolean; ids: readonly number[] | readonly string[] }[],
     modifiedMs: number,
   ): Promise<void> {
     const { projectId, id } = cohort
+    const [table, column, type] = isGroupCohort(cohort)
+      ? [COHORT_GROUP_MEMBERS_TABLE, 'group_value', 'VARCHAR']
+      : [COHORT_MEMBERS_TABLE, 'amplitude_id', 'BIGINT']
     const statements: SqlStatement[] = []
     for (const change of changes) {
       const list = JSON.stringify(change.ids)
       statements.push({
-        sql: `DELETE FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?
-          AND amplitude_id IN (SELECT unnest(from_json(?, '["BIGINT"]')))`,
+        sql: `DELETE FROM ${table} WHERE project_id = ? AND cohort_id = ?
+          AND ${column} IN (SELECT unnest(from_json(?, '["${type}"]')))`,
         params: [projectId, id, list],
       })
-      if (change.add) statements.push(insertMembers(projectId, id, change.ids))
+      if (change.add) statements.push(membersInsert(cohort, change.ids))
     }
     statements.push({
       sql: `UPDATE ${COHORTS_TABLE} SET modified_ms = ?, computed_ms = ?, size = (
-          SELECT count(*) FROM ${COHORT_MEMBERS_TABLE} WHERE project_id = ? AND cohort_id = ?)
+          SELECT count(*) FROM ${table} WHERE project_id = ? AND cohort_id = ?)
         WHERE project_id = ? AND id = ?`,
       params: [modifiedMs, modifiedMs, projectId, id, projectId, id],
     })

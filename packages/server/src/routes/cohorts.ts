@@ -14,12 +14,7 @@
 import { readRequestBody } from '../body-reader.ts'
 import { CohortDefinitionError, parseCohortDefinition } from '../cohorts/cohort-definition.ts'
 import type { CohortJob } from '../cohorts/cohort-jobs.ts'
-import {
-  type CohortService,
-  cohortError,
-  type IdKind,
-  MAX_COHORT_SIZE,
-} from '../cohorts/cohort-service.ts'
+import { type CohortService, cohortError, MAX_COHORT_SIZE } from '../cohorts/cohort-service.ts'
 import { ApiError } from '../errors.ts'
 import { jsonResponse } from '../responses.ts'
 import { authenticate } from './basic-auth.ts'
@@ -185,33 +180,39 @@ async function handleMembership(context: RouteContext, service: CohortService) {
     }
   })
   const cohort = await service.get(project.id, cohortId)
-  // Membership changes of group cohorts are not modelled locally (replace them by an upload with
-  // existing_cohort_id); a count group that differs from the cohort's is refused [unconfirmed].
-  if (cohort.countGroup !== 'User')
+  // The body's count group names the cohort's members; another one is refused [unconfirmed].
+  if (bodyCountGroup !== cohort.countGroup)
     throw badRequest(
-      `Cohort ${cohortId} counts ${cohort.countGroup} groups: change its members with an upload and existing_cohort_id`,
-    )
-  if (bodyCountGroup !== 'User')
-    throw badRequest(
-      `count_group ${bodyCountGroup} is not the count group of cohort ${cohortId} (User)`,
+      `count_group ${bodyCountGroup} is not the count group of cohort ${cohortId} (${cohort.countGroup})`,
     )
   if (cohort.kind === 'behavioral')
     throw badRequest(
       `Cohort ${cohortId} is behavioral: its members are computed from its definition`,
     )
-  const resolved = []
+  const resolved: {
+    change: (typeof changes)[number]
+    matched: number[] | string[]
+    invalid: string[]
+  }[] = []
   for (const change of changes) {
+    if (cohort.countGroup !== 'User') {
+      // Other count groups: BY_ID is the group id and BY_NAME the group name (§4.4); locally a
+      // group has only its value, so both name the value [unconfirmed].
+      const match = await service.matchGroupValues(project.id, cohort.countGroup, change.ids)
+      resolved.push({ change, matched: [...match.matched], invalid: match.invalid })
+      continue
+    }
     // For the User count group, BY_ID is an Amplitude id and BY_NAME a user id (§4.4).
-    const kind: IdKind = change.idType === 'BY_ID' ? 'amplitude' : 'user'
+    const kind = change.idType === 'BY_ID' ? 'amplitude' : 'user'
     const match = await service.matchIds(project.id, kind, change.ids)
-    resolved.push({ change, match })
+    resolved.push({ change, matched: [...new Set(match.matched.values())], invalid: match.invalid })
   }
-  const membershipsResult = resolved.map(({ change, match }) => ({
-    skipped_ids: match.invalid,
+  const membershipsResult = resolved.map(({ change, invalid }) => ({
+    skipped_ids: invalid,
     id_type: change.idType,
     operation: change.operation,
   }))
-  if (!skipInvalidIds && resolved.some(({ match }) => match.invalid.length > 0))
+  if (!skipInvalidIds && resolved.some(({ invalid }) => invalid.length > 0))
     throw cohortError(
       400,
       'INVALID_IDS',
@@ -220,10 +221,7 @@ async function handleMembership(context: RouteContext, service: CohortService) {
     )
   await service.repository.changeMembers(
     cohort,
-    resolved.map(({ change, match }) => ({
-      add: change.operation === 'ADD',
-      ids: [...new Set(match.matched.values())],
-    })),
+    resolved.map(({ change, matched }) => ({ add: change.operation === 'ADD', ids: matched })),
     context.now(),
   )
   return jsonResponse(200, { cohort_id: cohortId, memberships_result: membershipsResult })

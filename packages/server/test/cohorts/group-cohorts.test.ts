@@ -154,19 +154,42 @@ describe('group cohorts uploaded through /api/3/cohorts/upload', () => {
     expect(answer.body.error.message).toContain('counts company groups, not users')
   })
 
-  it('refuses membership changes of a group cohort with a 400 naming the way to replace them', async () => {
+  it('adds and removes group values through /api/3/cohorts/membership with the cohort count group', async () => {
     const { app } = await appWithGroups()
     const { body } = await call(app, upload({ ids: ['acme'] }))
-    const answer = await call(
+    const changed = await call(
       app,
       authed('POST', '/api/3/cohorts/membership', {
         cohort_id: body.cohortId,
         count_group: 'company',
+        memberships: [
+          { ids: ['globex', 'initech', 'nobody'], id_type: 'BY_ID', operation: 'ADD' },
+          { ids: ['acme'], id_type: 'BY_NAME', operation: 'REMOVE' },
+        ],
+      }),
+    )
+    expect(changed.status).toBe(200)
+    expect(changed.body.memberships_result).toEqual([
+      { skipped_ids: ['nobody'], id_type: 'BY_ID', operation: 'ADD' },
+      { skipped_ids: [], id_type: 'BY_NAME', operation: 'REMOVE' },
+    ])
+    expect((await download(app, body.cohortId)).body).toBe(
+      '\tgroup_value\r\n\tglobex\r\n\tinitech\r\n',
+    )
+    const info = await call(app, authed('GET', `/api/3/cohorts/info/${body.cohortId}`))
+    expect(info.body.size).toBe(2)
+    const wrongGroup = await call(
+      app,
+      authed('POST', '/api/3/cohorts/membership', {
+        cohort_id: body.cohortId,
+        count_group: 'User',
         memberships: [{ ids: ['globex'], id_type: 'BY_ID', operation: 'ADD' }],
       }),
     )
-    expect(answer.status).toBe(400)
-    expect(answer.body.error.message).toContain('existing_cohort_id')
+    expect(wrongGroup.status).toBe(400)
+    expect(wrongGroup.body.error.message).toBe(
+      `count_group User is not the count group of cohort ${body.cohortId} (company)`,
+    )
   })
 })
 
