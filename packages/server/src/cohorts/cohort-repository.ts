@@ -1,7 +1,8 @@
 /**
  * @module Cohorts in the server's metadata tables: `ampkit_cohorts` (one row per cohort) and
  * `ampkit_cohort_members` (canonical Amplitude ids: the uploaded members of a static cohort, the last
- * computation of a behavioral one). Written through `store.writeSql` (one transaction, in turn with
+ * computation of a behavioral one), and `ampkit_cohort_group_members` (the same for group cohorts:
+ * group values of the cohort's count group). Written through `store.writeSql` (one transaction, in turn with
  * ingestion), read through `store.selectRows`. Id lists travel as one JSON parameter, so a
  * two-million-member upload is one statement, not two million.
  */

@@ -4,7 +4,8 @@
  * three-step download. HTTP-agnostic except for its errors, which carry the cohort endpoints' exact
  * body `{"error":{"http_code","type","message","metadata"}}` (type names are unconfirmed). It also
  * answers the shared query core's `CohortResolver` (segments on `userdata_cohort`) and the Profile
- * API's `cohort_ids`.
+ * API's `cohort_ids`. A cohort counts users (`User`) or the group values of one group type (§4.1
+ * `countGroup`): a group cohort's file has the `group_value` column, and it cannot segment a query.
  */
 import { randomBytes } from 'node:crypto'
 import type { CohortDefinition, CohortSummary } from '@ampkit/protocol'
@@ -367,7 +368,8 @@ export class CohortService implements CohortResolver {
       countGroup: definitionCountGroup(input.definition),
       modifiedMs: this.#now(),
     }
-    await this.repository.update(updated)
+    // A new count group empties the stored members: they are ids of the other kind.
+    await this.repository.update(updated, updated.countGroup === cohort.countGroup ? undefined : [])
     return updated
   }
 

@@ -5,6 +5,8 @@
  * satisfy ("performed E < 1 times", "NOT …") include such users. Event selection and property filters
  * are the shared query core's (`src/query/`), so cohorts and Dashboard queries read properties alike;
  * `cohort-evaluator.ts` is the same semantics in TypeScript, and the tests hold the two equal.
+ * With a `count_group` (a group type) the members are group values instead: each event counts for
+ * every value it carried under that type (`gev`), and the universe is the type's known values.
  */
 import type { CohortCondition, CohortDefinition } from '@ampkit/protocol'
 import { eventSql, needsFirstEventFlag } from '../query/event-selector.ts'

@@ -248,6 +248,42 @@ describe('behavioral group cohorts (count_group in the definition)', () => {
     expect(info.body).toEqual(expect.objectContaining({ size: 2, group_type: 'company' }))
   })
 
+  it('redefined from users to companies, downloads group values and refuses to segment', async () => {
+    const { app } = await appWithGroups()
+    const performed = {
+      type: 'performed',
+      event_type: 'View',
+      op: '>=',
+      count: 1,
+      window: { type: 'last_days', days: 7 },
+    }
+    const created = await call(app, behavioral('Viewers', { condition: performed }))
+    const id = created.body.cohortId as string
+    expect((await download(app, id)).body).toMatch(
+      /^\tamplitude_id,\tuser_id,\tdevice_ids\r\n\d+,\tbobby,/,
+    )
+    const redefined = await call(
+      app,
+      authed('PUT', `/api/3/cohorts/ampkit/behavioral/${id}`, {
+        definition: { count_group: 'company', condition: performed },
+      }),
+    )
+    expect(redefined.status).toBe(200)
+    // bobby's View carried company [acme, initech]: both values viewed once.
+    expect((await download(app, id)).body).toBe('\tgroup_value\r\n\tacme\r\n\tinitech\r\n')
+    const segment = JSON.stringify([{ prop: 'userdata_cohort', op: 'is', values: [id] }])
+    const e = JSON.stringify({ event_type: 'View' })
+    const answer = await call(
+      app,
+      authed(
+        'GET',
+        `/api/2/events/segmentation?e=${encodeURIComponent(e)}&start=20240710&end=20240714&s=${encodeURIComponent(segment)}`,
+      ),
+    )
+    expect(answer.status).toBe(400)
+    expect(answer.body.error).toContain('counts company groups, not users')
+  })
+
   it('refuses a user cohort inside a group definition with a 400 naming both count groups', async () => {
     const { app } = await appWithGroups()
     const users = await call(app, upload({ cg: 'User', ids: ['alice'] }))
