@@ -21,6 +21,14 @@ export function isGroupCohort(cohort: { countGroup: string }): boolean {
   return cohort.countGroup !== 'User'
 }
 
+/**
+ * The dialect of the members file, spelled out on both sides instead of sniffed: group values may
+ * hold any character (a `;` in every value would be sniffed as the delimiter), and every value is
+ * quoted so that an empty string stays an empty string, not NULL.
+ */
+const MEMBER_FILE_COPY_OPTIONS = `FORMAT CSV, HEADER false, DELIMITER ',', QUOTE '"', ESCAPE '"', FORCE_QUOTE *`
+const MEMBER_FILE_READ_OPTIONS = `header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false`
+
 /** A SQL string literal (for the file path of a COPY, which takes no parameter there). */
 const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`
 
@@ -288,7 +296,7 @@ export class CohortRepository {
     try {
       await this.#select(
         `COPY (SELECT DISTINCT ${column} FROM (${query.sql})) TO ${sqlString(file)}
-          (FORMAT CSV, HEADER false)`,
+          (${MEMBER_FILE_COPY_OPTIONS})`,
         query.params,
       )
       await this.#write([
@@ -303,7 +311,7 @@ export class CohortRepository {
         {
           sql: `INSERT INTO ${table}
             SELECT ?::INTEGER, ?, ${column}
-            FROM read_csv(?, header = false, columns = {'${column}': '${type}'})`,
+            FROM read_csv(?, ${MEMBER_FILE_READ_OPTIONS}, columns = {'${column}': '${type}'})`,
           params: [projectId, id, file],
         },
         {

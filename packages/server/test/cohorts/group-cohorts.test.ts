@@ -248,6 +248,48 @@ describe('behavioral group cohorts (count_group in the definition)', () => {
     expect(info.body).toEqual(expect.objectContaining({ size: 2, group_type: 'company' }))
   })
 
+  it('keeps group values with delimiters, quotes and line breaks exactly as they were carried', async () => {
+    const { app } = await appWithGroups()
+    // Every value holds a ';' (a CSV reader left to sniff could take it for the delimiter), one a
+    // comma and quotes, one a line break: the members file between the read connection and the
+    // write must give each back unchanged.
+    const odd = ['a;1', 'b;2', 'c;3', 'd;4, "four"', 'e;5\nfive']
+    await ingest(
+      app,
+      odd.map((value, i) => ({
+        event_type: 'Signup',
+        user_id: `odd-${i}`,
+        time: NOW - DAY,
+        groups: { vendor: value },
+      })),
+    )
+    const created = await call(
+      app,
+      behavioral('Odd vendors', {
+        version: 1,
+        count_group: 'vendor',
+        condition: {
+          type: 'performed',
+          event_type: 'Signup',
+          op: '>=',
+          count: 1,
+          window: { type: 'last_days', days: 7 },
+        },
+      }),
+    )
+    expect(created.status).toBe(200)
+    await download(app, created.body.cohortId)
+    const info = await call(app, authed('GET', `/api/3/cohorts/info/${created.body.cohortId}`))
+    expect(info.body).toEqual(expect.objectContaining({ size: 5, group_type: 'vendor' }))
+    const file = await download(app, created.body.cohortId)
+    for (const value of odd)
+      expect(file.body).toContain(
+        value.includes(',') || value.includes('\n')
+          ? `"\t${value.replaceAll('"', '""')}"`
+          : `\t${value}`,
+      )
+  })
+
   it('redefined from users to companies, downloads group values and refuses to segment', async () => {
     const { app } = await appWithGroups()
     const performed = {
