@@ -4,9 +4,9 @@
  *   Jul 1: ann 3 (revenue 3), ann 4 (revenue 4), ben 12 (revenue 12)
  *   Jul 2: ben 5, cat "free" (no number)
  */
-import { type RunningServer, startServer } from '@ampkit/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BadRequestError, createAmplitudeApi, seriesValues } from '../src/index.ts'
+import { BadRequestError, seriesValues } from '../src/index.ts'
+import { type SeededServer, startSeededServer } from './helpers/seeded-server.ts'
 
 const project = {
   id: 9,
@@ -16,7 +16,7 @@ const project = {
 }
 const JULY_1 = Date.UTC(2024, 6, 1, 12)
 const DAY_MS = 86_400_000
-let server: RunningServer
+let seeded: SeededServer
 
 const buy = (user: string, day: number, amount: unknown, i: number, revenue?: number) => ({
   event_type: 'Buy',
@@ -29,35 +29,21 @@ const buy = (user: string, day: number, amount: unknown, i: number, revenue?: nu
 })
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, memory: true, projects: [project], rateLimits: false })
-  const response = await fetch(`${server.url}/2/httpapi`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      api_key: project.apiKey,
-      events: [
-        buy('ann', 0, 3, 1, 3),
-        buy('ann', 0, 4, 2, 4),
-        buy('ben', 0, 12, 3, 12),
-        buy('ben', 1, 5, 4),
-        buy('cat', 1, 'free', 5),
-      ],
-    }),
-  })
-  expect(response.status).toBe(200)
+  seeded = await startSeededServer(project, [
+    buy('ann', 0, 3, 1, 3),
+    buy('ann', 0, 4, 2, 4),
+    buy('ben', 0, 12, 3, 12),
+    buy('ben', 1, 5, 4),
+    buy('cat', 1, 'free', 5),
+  ])
 })
 
 afterAll(async () => {
-  await server?.close()
+  await seeded?.server.close()
 })
 
 describe('segmentation formula functions end to end', () => {
-  const api = () =>
-    createAmplitudeApi({
-      apiKey: project.apiKey,
-      secretKey: project.secretKey,
-      baseUrl: server.url,
-    })
+  const api = () => seeded.api()
   const range = { start: '20240701', end: '20240702' }
   const byAmount = { event_type: 'Buy', group_by: [{ type: 'event' as const, value: 'amount' }] }
 

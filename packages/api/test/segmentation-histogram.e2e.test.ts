@@ -3,13 +3,13 @@
  * computed by hand. Events of July 1 2024 (UTC), `Buy` with a `price`:
  *   ann: 3 and 4 (value 7, 2 events)   ben: 12 (value 12, 1 event)   cat: "free" (no number)
  */
-import { type RunningServer, startServer } from '@ampkit/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAmplitudeApi, seriesValues } from '../src/index.ts'
+import { seriesValues } from '../src/index.ts'
+import { type SeededServer, startSeededServer } from './helpers/seeded-server.ts'
 
 const project = { id: 9, name: 'Hist', apiKey: 'hist-e2e-key-0001', secretKey: 'hist-e2e-secret-1' }
 const JULY_1 = Date.UTC(2024, 6, 1, 12)
-let server: RunningServer
+let seeded: SeededServer
 
 const buy = (user: string, price: unknown, i: number) => ({
   event_type: 'Buy',
@@ -21,29 +21,20 @@ const buy = (user: string, price: unknown, i: number) => ({
 })
 
 beforeAll(async () => {
-  server = await startServer({ port: 0, memory: true, projects: [project], rateLimits: false })
-  const response = await fetch(`${server.url}/2/httpapi`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      api_key: project.apiKey,
-      events: [buy('ann', 3, 1), buy('ann', 4, 2), buy('ben', 12, 3), buy('cat', 'free', 4)],
-    }),
-  })
-  expect(response.status).toBe(200)
+  seeded = await startSeededServer(project, [
+    buy('ann', 3, 1),
+    buy('ann', 4, 2),
+    buy('ben', 12, 3),
+    buy('cat', 'free', 4),
+  ])
 })
 
 afterAll(async () => {
-  await server?.close()
+  await seeded?.server.close()
 })
 
 describe('segmentation histograms end to end', () => {
-  const api = () =>
-    createAmplitudeApi({
-      apiKey: project.apiKey,
-      secretKey: project.secretKey,
-      baseUrl: server.url,
-    })
+  const api = () => seeded.api()
   const range = { start: '20240701', end: '20240701' }
 
   it('bins users by how often they did the event without a group_by', async () => {
