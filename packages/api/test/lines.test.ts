@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countLines, splitLineBlocks } from '../src/stream/lines.ts'
+import { countLines, lineBounds, splitLineBlocks } from '../src/stream/lines.ts'
 
 async function* chunks(text: string, size: number): AsyncGenerator<Buffer> {
   const bytes = Buffer.from(text)
@@ -33,5 +33,16 @@ describe('splitLineBlocks', () => {
 
   it('counts non-empty lines, CRLF-only lines being empty', () => {
     expect(countLines(Buffer.from('a\n\r\n\nb\r\n'))).toBe(2)
+  })
+
+  it('gives the offsets of the same non-empty lines, without their \\r\\n or \\n', () => {
+    const block = Buffer.from('ab\n\r\n\ncd\r\ne\n')
+    const bounds = lineBounds(block)
+    expect(bounds).toEqual([0, 2, 6, 8, 10, 11])
+    const lines = []
+    for (let i = 0; i < bounds.length; i += 2)
+      lines.push(block.toString('utf8', bounds[i], bounds[i + 1]))
+    expect(lines).toEqual(['ab', 'cd', 'e'])
+    expect(bounds.length / 2).toBe(countLines(block))
   })
 })

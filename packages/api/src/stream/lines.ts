@@ -50,6 +50,25 @@ export async function* splitLineBlocks(
   }
 }
 
+/**
+ * The non-empty lines of a block that ends with `\n`, as `[start, end, start, end, …]` offsets
+ * (the `\n`, and a `\r` before it, left out): what the export's line readers walk, so each
+ * finds lines the same way without a generator step per line.
+ */
+export function lineBounds(block: Buffer): number[] {
+  const bounds: number[] = []
+  let start = 0
+  let newline = block.indexOf(NEWLINE)
+  while (newline >= 0) {
+    let end = newline
+    if (end > start && block[end - 1] === CARRIAGE_RETURN) end--
+    if (end > start) bounds.push(start, end)
+    start = newline + 1
+    newline = block.indexOf(NEWLINE, start)
+  }
+  return bounds
+}
+
 /** Non-empty lines of a block that ends with `\n`. */
 export function countLines(block: Buffer): number {
   let count = 0
